@@ -1,0 +1,91 @@
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the bk_cc_instance integration tests share: simulator accounts, test data, request-log readers."""
+
+import itertools
+
+MODULE = "blueking.cmdb.bk_cc_instance"
+GROUP = "group/blueking.cmdb.cmdb"
+
+# Apps, users and tokens the simulator knows (bk_cmdb_sim, README "Auth").
+APP_CODE = "ansible-test"
+APP_SECRET = "sim-secret-ansible-test"
+TOKEN_APP_CODE = "token-only-app"
+TOKEN_APP_SECRET = "sim-secret-token-only"
+NO_DELETE_APP_CODE = "no-delete-app"
+NO_DELETE_APP_SECRET = "sim-secret-no-delete"
+TOKEN = "sim-token-ops-bot"
+USERNAME = "ops-bot"
+VIEW_ONLY_USER = "auditor"
+# Every secret a test may send: none may ever be printed or returned, whatever the test checks.
+KNOWN_SECRETS = (APP_SECRET, TOKEN_APP_SECRET, NO_DELETE_APP_SECRET, TOKEN)
+SECRET_OPTIONS = ("bk_app_secret", "bk_token")
+
+# Small, so retries with exponential backoff cost milliseconds instead of seconds.
+FAST_RETRY_DELAY = 0.05
+
+DEFAULT_OBJ = "bk_firewall"
+
+_names = itertools.count(1)
+
+
+def through_vars(options, prefix, extra_vars):
+    """Move secret option values into extra vars, referenced by Jinja, as vault users do."""
+    moved = dict(options)
+    for key in SECRET_OPTIONS:
+        if isinstance(moved.get(key), str) and moved[key]:
+            var = "%s_%s" % (prefix, key)
+            extra_vars[var] = moved[key]
+            moved[key] = "{{ %s }}" % var
+    return moved
+
+
+def connection_options(target, **overrides):
+    """Options that reach the simulator (`target` is a Simulator or a URL) as ansible-test/ops-bot."""
+    options = {
+        "bk_paas_host": target if isinstance(target, str) else target.url,
+        "bk_app_code": APP_CODE,
+        "bk_app_secret": APP_SECRET,
+        "bk_username": USERNAME,
+        "retry_delay": FAST_RETRY_DELAY,
+    }
+    options.update(overrides)
+    return options
+
+
+def add_devices(sim, count, obj_id=DEFAULT_OBJ):
+    """Create `count` instances with unique names and asset ids; return their ids in creation order."""
+    batch = next(_names)
+    records = [
+        {"bk_inst_name": "%s-t%03d-%04d" % (obj_id.replace("bk_", ""), batch, index),
+         "bk_asset_id": "ASSET-%03d-%04d" % (batch, index),
+         "bk_biz_status": "3"}
+        for index in range(count)
+    ]
+    return list(sim.add_instances(obj_id, records))
+
+
+def calls(sim, api):
+    """Request log entries of one ESB component, in arrival order."""
+    return sim.requests(api=api)
+
+
+def delete_batches(sim):
+    """The inst_ids of every batch_delete_inst request, in order."""
+    return [entry["body"]["delete"]["inst_ids"] for entry in calls(sim, "batch_delete_inst")]
+
+
+def looked_up_ids(entry):
+    """The ids one search_inst request asked for, from its `$in` condition on bk_inst_id."""
+    body = entry["body"]
+    ids = []
+    for rules in body.get("condition", {}).values():
+        for rule in rules:
+            if rule.get("field") == "bk_inst_id" and rule.get("operator") == "$in":
+                ids.extend(rule["value"])
+    return ids
+
+
+def writes(sim):
+    """Every request that could change state: for this module, batch_delete_inst only."""
+    return [entry for entry in sim.requests() if entry["api"] != "search_inst"]
