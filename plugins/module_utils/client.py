@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""HTTP client for BlueKing ESB ``/api/c/compapi/v2/cc/<api>/`` components.
+
+This module owns everything between a Python dict and a decoded reply: the ESB credentials
+in the body, one reused HTTP session, TLS settings, timeouts, retries with backoff, the reply
+envelope in its several dialects and the masking of secrets. Callers get a ``Reply`` or one
+of the typed errors from ``errors.py``; they never see ``requests``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import random
+import time
+
+from urllib.parse import urlparse
+
+try:
+    import requests
+    import urllib3
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as import_error:  # pragma: no cover - exercised by the module's missing_required_lib path
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = import_error
+
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import (
+    ApiError,
+    ReplyError,
+    TransportError,
+)
+
+ESB_PATH = "/api/c/compapi/v2/cc/%s/"
+USER_AGENT = "blueking.cmdb-ansible/1.0.0"
+MASK = "********"
+# Enough of an error page to recognise it, short enough not to flood a job log.
+EXCERPT_CHARS = 500
+MAX_BACKOFF = 30.0
+# A server asking us to wait longer than this is treated as this; jobs must end.
+MAX_RETRY_AFTER = 120.0
+
+
+class Reply:
+    """A successful envelope: its ``data`` and the ESB ``request_id``."""
+
+    def __init__(self, data, request_id, message=None):
+        self.data = data
+        self.request_id = request_id
+        self.message = message
+
+
+def mask_secrets(text, secrets):
+    """Replace every occurrence of each secret in ``text``; servers echo credentials back."""
+    if not text:
+        return text
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def mask_data(value, secrets):
+    """``mask_secrets`` over a JSON-like structure (permission objects, error payloads)."""
+    if isinstance(value, dict):
+        return dict((k, mask_data(v, secrets)) for k, v in value.items())
+    if isinstance(value, list):
+        return [mask_data(v, secrets) for v in value]
+    if isinstance(value, str):
+        return mask_secrets(value, secrets)
+    return value
+
+
+def _as_code(value):
+    """Envelope codes come as ints, digit strings or not at all."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def parse_retry_after(value):
+    """Seconds to wait from a ``Retry-After`` header (delta seconds only; dates are rare here)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        return None
+    if seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def backoff_delay(attempt, base, rand=random.random):
+    """Delay before retry number ``attempt`` (1-based): exponential, capped, with jitter.
+
+    The jitter keeps parallel forks of one play from retrying in lockstep against a
+    rate-limited gateway; the lower half is kept so a retry never comes immediately.
+    """
+    ceiling = min(MAX_BACKOFF, base * (2 ** (attempt - 1)))
+    return ceiling * (0.5 + rand() / 2)
+
+
+def _header(headers, name):
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def parse_reply(api, http_status, headers, body_text, path):
+    """Turn one HTTP answer into a ``Reply`` or raise ``ApiError``/``ReplyError``.
+
+    Accepted dialects: ESB (``code``/``message``/``request_id``), raw CMDB
+    (``bk_error_code``/``bk_error_msg``), and API-gateway errors (non-200 with ``code``,
+    ``code_name`` and ``X-Bkapi-Error-*`` headers, request id in ``X-Bkapi-Request-Id``).
+    Success needs a 2xx status, no failure signal, and at least one of ``result: true`` or
+    ``code: 0``; ``data`` may be anything, including null or ``"success"``.
+    """
+    header_request_id = _header(headers, "X-Bkapi-Request-Id") or _header(headers, "X-Request-Id")
+    retry_after = parse_retry_after(_header(headers, "Retry-After"))
+    try:
+        body = json.loads(body_text) if body_text and body_text.strip() else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        excerpt = (body_text or "").strip()[:EXCERPT_CHARS]
+        raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), excerpt,
+                         request_id=header_request_id, retry_after=retry_after)
+
+    result = body.get("result")
+    raw_code = body["code"] if "code" in body else body.get("bk_error_code")
+    code = _as_code(raw_code)
+    if code is None:
+        code = _as_code(_header(headers, "X-Bkapi-Error-Code"))
+    message = body["message"] if "message" in body else body.get("bk_error_msg")
+    if message is None:
+        message = _header(headers, "X-Bkapi-Error-Message")
+    request_id = body.get("request_id") or header_request_id
+    permission = body.get("permission")
+
+    ok_status = 200 <= http_status < 300
+    positive = result is True or (result is None and code == 0)
+    negative = result is False or (code not in (None, 0))
+    if ok_status and positive and not negative:
+        return Reply(body.get("data"), request_id, message)
+
+    note = None
+    if result is True and code not in (None, 0):
+        note = "the reply said result true with a non-zero code; treated as a failure"
+    elif ok_status and result is None and code is None:
+        note = "the reply had neither result nor code"
+    raise ApiError(
+        api, code, message if message is None else str(message), request_id=request_id,
+        permission=permission if isinstance(permission, dict) else None,
+        http_status=http_status, code_name=body.get("code_name"), retry_after=retry_after, note=note,
+    )
+
+
+def _never_connected(exc):
+    """True when the request surely never reached a server (refused, DNS, connect timeout)."""
+    seen = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)):
+            return True
+        if isinstance(current, requests.exceptions.ConnectTimeout):
+            return True
+        pending.append(getattr(current, "reason", None))
+        pending.append(current.__cause__)
+        pending.append(current.__context__)
+        pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return False
+
+
+class EsbClient:
+    """Calls ESB components with one reused session; retries what is safe to retry.
+
+    ``warn`` receives one line per retry (the module passes ``module.warn``); ``sleep`` and
+    ``rand`` are injectable so tests need not wait.
+    """
+
+    def __init__(self, base_url, app_code, app_secret, username=None, token=None,
+                 supplier_account="0", validate_certs=True, ca_path=None, timeout=30.0,
+                 retries=3, retry_delay=1.0, warn=None, sleep=time.sleep, rand=random.random,
+                 session=None):
+        self.base_url = base_url.rstrip("/")
+        self.auth = {"bk_app_code": app_code, "bk_app_secret": app_secret}
+        # ESB checks bk_token before bk_username and rejects an invalid token even when a
+        # username is present, so only what was really given is sent, never an empty token.
+        if token:
+            self.auth["bk_token"] = token
+        elif username:
+            self.auth["bk_username"] = username
+        self.supplier_account = supplier_account
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.secrets = [s for s in (app_secret, token) if s]
+        self._warn = warn or (lambda message: None)
+        self._sleep = sleep
+        self._rand = rand
+        self.session = session or requests.Session()
+        # ca_path wins over validate_certs: a private CA is the way to keep verification on.
+        self.session.verify = ca_path if ca_path else validate_certs
+        self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json",
+                                     "User-Agent": USER_AGENT})
+        self.request_ids = []
+
+    def url_for(self, api):
+        return self.base_url + ESB_PATH % api
+
+    def call(self, api, payload, retry_ambiguous=True):
+        """Call ``api`` with ``payload`` (credentials added) and return its ``Reply``.
+
+        Retries retryable failures up to ``retries`` times. With ``retry_ambiguous=False``
+        (writes), a failure that may have been applied is raised at once so the caller can
+        read the state back before deciding to send the write again.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._call_once(api, payload)
+            except (ApiError, ReplyError, TransportError) as error:
+                if not error.retryable or attempt >= self.retries or (error.ambiguous and not retry_ambiguous):
+                    raise
+                attempt += 1
+                self.wait_before_retry(api, attempt, error)
+
+    def warn(self, message):
+        self._warn(mask_secrets(message, self.secrets))
+
+    def wait_before_retry(self, api, attempt, error):
+        """Warn once and sleep before retry ``attempt``; ``Retry-After`` is a floor."""
+        delay = backoff_delay(attempt, self.retry_delay, self._rand)
+        if error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        self.warn("%s: retry %d of %d in %.1f s after: %s" % (api, attempt, self.retries, delay, error))
+        self._sleep(delay)
+
+    def _call_once(self, api, payload):
+        body = dict(payload)
+        body.setdefault("bk_supplier_account", self.supplier_account)
+        body.update(self.auth)
+        url = self.url_for(api)
+        try:
+            response = self.session.post(url, data=json.dumps(body), timeout=self.timeout)
+        except requests.exceptions.RequestException as exc:
+            raise self._transport_error(api, url, exc)
+        path = urlparse(url).path
+        text = mask_secrets(response.text, self.secrets)
+        try:
+            reply = parse_reply(api, response.status_code, response.headers, text, path)
+        except ApiError as error:
+            self._remember(error.request_id)
+            error.permission = mask_data(error.permission, self.secrets)
+            raise
+        except ReplyError as error:
+            self._remember(error.request_id)
+            raise
+        self._remember(reply.request_id)
+        return reply
+
+    def _remember(self, request_id):
+        if request_id:
+            self.request_ids.append(request_id)
+
+    def _transport_error(self, api, url, exc):
+        detail = mask_secrets(str(exc), self.secrets)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return TransportError(api, (
+                "%s: TLS certificate verification failed for %s: %s. Set ca_path to the CA certificate "
+                "that signed the server's certificate, or validate_certs: false to skip verification "
+                "(not recommended)" % (api, self.base_url, detail)), retryable=False, ambiguous=False)
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return TransportError(api, (
+                "%s: could not reach %s through the proxy from the environment (https_proxy/http_proxy; "
+                "hosts in no_proxy bypass it): %s" % (api, self.base_url, detail)), retryable=True, ambiguous=False)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return TransportError(api, "%s: timeout: could not connect to %s within %s s (timeout option)" % (
+                api, self.base_url, self.timeout), retryable=True, ambiguous=False)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return TransportError(api, (
+                "%s: timeout: no reply from %s within %s s (timeout option); the server may still have "
+                "processed the request" % (api, url, self.timeout)), retryable=True, ambiguous=True)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            if _never_connected(exc):
+                return TransportError(api, "%s: cannot connect to %s: %s" % (api, self.base_url, detail),
+                                      retryable=True, ambiguous=False)
+            return TransportError(api, (
+                "%s: the connection to %s broke before a reply arrived; the server may still have "
+                "processed the request: %s" % (api, self.base_url, detail)), retryable=True, ambiguous=True)
+        return TransportError(api, "%s: request to %s failed: %s" % (api, url, detail), retryable=False, ambiguous=True)

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Connection options shared by every module, and the client built from them.
+
+One table feeds the argument spec; the doc fragment ``blueking.cmdb.connection`` documents
+the same options (ansible-test's validate-modules keeps the two in step).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from urllib.parse import urlparse
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.blueking.cmdb.plugins.module_utils.client import EsbClient
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import InputError
+
+MAX_RETRIES = 10
+
+
+def connection_argument_spec():
+    return dict(
+        bk_paas_host=dict(type="str", required=True, fallback=(env_fallback, ["BK_PAAS_HOST"])),
+        bk_app_code=dict(type="str", required=True, fallback=(env_fallback, ["BK_APP_CODE"])),
+        bk_app_secret=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["BK_APP_SECRET"])),
+        bk_username=dict(type="str", fallback=(env_fallback, ["BK_USERNAME"])),
+        bk_token=dict(type="str", no_log=True, fallback=(env_fallback, ["BK_TOKEN"])),
+        bk_supplier_account=dict(type="str", default="0"),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="float", default=30.0),
+        retries=dict(type="int", default=3),
+        retry_delay=dict(type="float", default=1.0),
+    )
+
+
+def _blank_to_none(value):
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def normalize_base_url(value):
+    """``https://paas.example.com/`` -> ``https://paas.example.com``; anything but http(s) is an error."""
+    text = _blank_to_none(value)
+    parsed = urlparse(text or "")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InputError("bk_paas_host must be an http:// or https:// URL such as https://paas.example.com, got %r" % (value,))
+    if parsed.query or parsed.fragment:
+        raise InputError("bk_paas_host must not carry a query string or fragment, got %r" % (value,))
+    return text.rstrip("/")
+
+
+def connection_settings(params):
+    """Validate the connection options; returns a dict of ``EsbClient`` keyword arguments.
+
+    Raises ``InputError`` before any HTTP call, naming the option. Secrets never appear in
+    the messages.
+    """
+    app_code = _blank_to_none(params.get("bk_app_code"))
+    if not app_code:
+        raise InputError("bk_app_code is empty: set it or the BK_APP_CODE environment variable")
+    app_secret = params.get("bk_app_secret") or None
+    if not app_secret:
+        raise InputError("bk_app_secret is empty: set it or the BK_APP_SECRET environment variable")
+    username = _blank_to_none(params.get("bk_username"))
+    token = params.get("bk_token") or None
+    if not username and not token:
+        raise InputError(
+            "one of bk_username or bk_token is required (or the BK_USERNAME / BK_TOKEN environment "
+            "variables): bk_username works for apps that ESB lets skip user login, bk_token otherwise")
+    timeout = params.get("timeout")
+    if timeout is None or timeout <= 0:
+        raise InputError("timeout must be a number of seconds greater than 0, got %r" % (timeout,))
+    retries = params.get("retries")
+    if retries is None or not 0 <= retries <= MAX_RETRIES:
+        raise InputError("retries must be between 0 and %d, got %r" % (MAX_RETRIES, retries))
+    retry_delay = params.get("retry_delay")
+    if retry_delay is None or retry_delay < 0:
+        raise InputError("retry_delay must be 0 or more seconds, got %r" % (retry_delay,))
+    supplier_account = _blank_to_none(params.get("bk_supplier_account")) or "0"
+    return dict(
+        base_url=normalize_base_url(params.get("bk_paas_host")),
+        app_code=app_code,
+        app_secret=app_secret,
+        username=username,
+        token=token,
+        supplier_account=supplier_account,
+        validate_certs=params.get("validate_certs", True),
+        ca_path=params.get("ca_path"),
+        timeout=timeout,
+        retries=retries,
+        retry_delay=retry_delay,
+    )
+
+
+def credential_warnings(settings):
+    """Say which credential ESB will see when both were given."""
+    if settings["username"] and settings["token"]:
+        return ["both bk_token and bk_username are set: only bk_token is sent, because ESB authenticates "
+                "with bk_token first and rejects the request if the token is invalid"]
+    return []
+
+
+def client_from_settings(settings, warn=None):
+    return EsbClient(warn=warn, **settings)

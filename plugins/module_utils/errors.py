@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Typed errors for BlueKing CMDB calls.
+
+Every error says which API was called and carries what a user needs to act on it: the
+server's code, message, request id and permission object, or the HTTP status and a piece of
+an unreadable body. Two flags drive the callers:
+
+* ``retryable``: trying the same request again may succeed (throttling, a flaky gateway).
+* ``ambiguous``: the server may have applied the request although we did not get a success
+  answer (the reply was lost, timed out or unreadable). A write that fails this way must be
+  reconciled by reading the state back before anything is reported.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class BkCmdbError(Exception):
+    """Base class of every error this collection raises on purpose."""
+
+    retryable = False
+    ambiguous = False
+    retry_after = None
+
+    def __init__(self, message, api=None):
+        super(BkCmdbError, self).__init__(message)
+        self.message = message
+        self.api = api
+
+    def __str__(self):
+        return self.message
+
+    def result_fields(self):
+        """Extra keys for the module result (beyond ``msg``)."""
+        return {}
+
+
+class InputError(BkCmdbError):
+    """The task arguments are wrong; raised before any HTTP request."""
+
+
+# ESB, CMDB and gateway answers meaning "slow down", never "no".
+THROTTLE_CODES = frozenset((1199997, 1306429, 1642901, 1642902, 1642903, 1642904))
+# ESB 1306201: ESB could not complete its call to CMDB; CMDB may or may not have run it.
+UPSTREAM_FAILURE_CODES = frozenset((1306201,))
+RETRY_HTTP_STATUSES = frozenset((429, 502, 503, 504))
+
+
+class ApiError(BkCmdbError):
+    """The server answered with a readable envelope that says the call failed."""
+
+    def __init__(self, api, code, server_message, request_id=None, permission=None,
+                 http_status=200, code_name=None, retry_after=None, note=None):
+        self.code = code
+        self.server_message = server_message
+        self.request_id = request_id
+        self.permission = permission
+        self.http_status = http_status
+        self.code_name = code_name
+        self.retry_after = retry_after
+        parts = ["code %s" % (code if code is not None else "(none: the reply had no error code)")]
+        if code_name:
+            parts[0] += " (%s)" % code_name
+        if http_status != 200:
+            parts.append("HTTP %s" % http_status)
+        parts.append("message: %s" % (server_message if server_message else "(empty)"))
+        parts.append("request_id: %s" % (request_id or "(none)"))
+        text = "%s failed: %s" % (api, ", ".join(parts))
+        if note:
+            text += " (%s)" % note
+        super(ApiError, self).__init__(text, api=api)
+
+    @property
+    def retryable(self):
+        return (self.code in THROTTLE_CODES or self.code in UPSTREAM_FAILURE_CODES
+                or self.http_status in RETRY_HTTP_STATUSES)
+
+    @property
+    def ambiguous(self):
+        # A 5xx from ESB or a gateway means the backend call may have happened; throttling
+        # (429 and the throttle codes) is answered before any work is done.
+        if self.code in THROTTLE_CODES or self.http_status == 429:
+            return False
+        return self.code in UPSTREAM_FAILURE_CODES or self.http_status >= 500
+
+    def result_fields(self):
+        fields = {"code": self.code, "request_id": self.request_id, "http_status": self.http_status}
+        if self.permission is not None:
+            fields["permission"] = self.permission
+        return fields
+
+
+class ReplyError(BkCmdbError):
+    """The server answered, but not with a JSON envelope (HTML error page, plain text, empty)."""
+
+    def __init__(self, api, http_status, path, content_type, excerpt, request_id=None, retry_after=None):
+        self.http_status = http_status
+        self.request_id = request_id
+        self.retry_after = retry_after
+        text = "%s: HTTP %s from %s with a body that is not a JSON envelope (Content-Type: %s): %s" % (
+            api, http_status, path, content_type or "none", excerpt if excerpt else "(empty body)")
+        if http_status == 404:
+            text += " -- check bk_paas_host: calls go to <bk_paas_host>/api/c/compapi/v2/cc/<api>/"
+        super(ReplyError, self).__init__(text, api=api)
+
+    @property
+    def retryable(self):
+        return self.http_status in RETRY_HTTP_STATUSES
+
+    @property
+    def ambiguous(self):
+        # Proxies and gateways answer 5xx pages when they lost the backend's answer; a 200
+        # with garbage may also follow a completed write.
+        return self.http_status >= 500 or 200 <= self.http_status < 300
+
+    def result_fields(self):
+        return {"code": None, "request_id": self.request_id, "http_status": self.http_status}
+
+
+class TransportError(BkCmdbError):
+    """No answer at all: connection refused or dropped, timeout, TLS or proxy failure."""
+
+    def __init__(self, api, message, retryable, ambiguous):
+        super(TransportError, self).__init__(message, api=api)
+        self._retryable = retryable
+        self._ambiguous = ambiguous
+
+    @property
+    def retryable(self):
+        return self._retryable
+
+    @property
+    def ambiguous(self):
+        return self._ambiguous
+
+    def result_fields(self):
+        return {"code": None, "request_id": None}

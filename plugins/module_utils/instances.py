@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Instances of ordinary CMDB models: argument checks, look-up and batched deletion.
+
+The server answers success to a delete of ids that do not exist and says nothing about what
+it removed, so every decision about ``changed`` rests on a look-up made before the delete,
+and on a look-up made again whenever a delete's answer was lost.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import BkCmdbError, InputError
+
+# search_inst's documented page limit (the server does not enforce it, some gateways might).
+LOOKUP_PAGE_SIZE = 200
+# Deletes are chunked to this: bk-cmdb's BKMaxDeletePageSize, and a request that stays well
+# inside the gateway's 30 s timeout and ESB body limits.
+MAX_BATCH_SIZE = 500
+MAX_INST_ID = 2 ** 63 - 1
+# How many offending elements an error message lists before summarising.
+MAX_LISTED_BAD_IDS = 10
+
+# Models the common instance API refuses (server code 1199084), each with where to go instead.
+BUILTIN_MODELS = {
+    "biz": "business APIs (update_business_enable_status to archive a business)",
+    "set": "delete_set / batch_delete_set",
+    "module": "delete_module",
+    "host": "delete_host (after transfer_host_to_recyclemodule)",
+    "process": "delete_process_instance",
+    "plat": "delete_cloud_area",
+    "bk_biz_set_obj": "delete_business_set",
+    "bk_project": "delete_project",
+}
+OBJ_ID_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+DIGITS = re.compile(r"^\s*\+?\d+\s*$")
+
+
+def check_obj_id(value):
+    """Return the model id, or raise ``InputError`` for a built-in or malformed one."""
+    obj_id = (value or "").strip()
+    if not OBJ_ID_PATTERN.match(obj_id):
+        raise InputError("bk_obj_id must be a model id made of letters, digits and underscores, got %r" % (value,))
+    if obj_id in BUILTIN_MODELS:
+        raise InputError(
+            "bk_obj_id %r is a built-in model that the common instance API refuses (server code 1199084); "
+            "use the dedicated ESB API instead: %s" % (obj_id, BUILTIN_MODELS[obj_id]))
+    return obj_id
+
+
+def _as_inst_id(value):
+    """One ``inst_ids`` element as an int >= 1, or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and DIGITS.match(value):
+        number = int(value)
+    else:
+        return None
+    return number if 1 <= number <= MAX_INST_ID else None
+
+
+def normalize_inst_ids(values):
+    """Validate ``inst_ids``: whole numbers >= 1 (digit strings accepted), duplicates dropped, order kept.
+
+    Everything is checked before the first HTTP call; the error names each bad element and
+    its position, because a 0 or a stray "abc" in a generated list is a bug upstream in
+    the play that the user must see.
+    """
+    if values is None:
+        return []
+    ids, seen, bad = [], set(), []
+    for position, value in enumerate(values, start=1):
+        number = _as_inst_id(value)
+        if number is None:
+            bad.append("%r (position %d)" % (value, position))
+        elif number not in seen:
+            seen.add(number)
+            ids.append(number)
+    if bad:
+        listed = ", ".join(bad[:MAX_LISTED_BAD_IDS])
+        if len(bad) > MAX_LISTED_BAD_IDS:
+            listed += " and %d more" % (len(bad) - MAX_LISTED_BAD_IDS)
+        raise InputError("inst_ids must be whole numbers >= 1 (bk_inst_id values); invalid: %s" % listed)
+    return ids
+
+
+def check_batch_size(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BATCH_SIZE:
+        raise InputError("batch_size must be between 1 and %d, got %r" % (MAX_BATCH_SIZE, value))
+    return value
+
+
+def chunked(items, size):
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _instance_id(record):
+    try:
+        return int(record.get("bk_inst_id"))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def find_existing(client, obj_id, ids):
+    """Return ``{id: instance}`` for the ids of ``obj_id`` that exist now.
+
+    Ids are asked for ``LOOKUP_PAGE_SIZE`` at a time; a chunk is paged further only while
+    the server reports more matches than it returned. Rows the server sends for other ids or
+    models are ignored: only what was asked for can be reported as existing.
+    """
+    wanted = set(ids)
+    found = {}
+    for chunk in chunked(list(ids), LOOKUP_PAGE_SIZE):
+        start = 0
+        while True:
+            payload = {
+                "bk_obj_id": obj_id,
+                "condition": {obj_id: [{"field": "bk_inst_id", "operator": "$in", "value": chunk}]},
+                "fields": {obj_id: ["bk_inst_id", "bk_inst_name"]},
+                "page": {"start": start, "limit": LOOKUP_PAGE_SIZE, "sort": "bk_inst_id"},
+            }
+            data = client.call("search_inst", payload).data
+            if not isinstance(data, dict):
+                data = {}
+            rows = [row for row in data.get("info") or [] if isinstance(row, dict)]
+            for row in rows:
+                inst_id = _instance_id(row)
+                if inst_id in wanted and row.get("bk_obj_id", obj_id) == obj_id:
+                    found[inst_id] = {"bk_inst_id": inst_id, "bk_inst_name": row.get("bk_inst_name"), "bk_obj_id": obj_id}
+            start += len(rows)
+            count = data.get("count")
+            answered = all(i in found for i in chunk)
+            if answered or not rows or not isinstance(count, int) or start >= count:
+                break
+    return found
+
+
+class DeleteOutcome:
+    """What a deletion run did. ``error`` is set when it stopped early."""
+
+    def __init__(self, existing, absent_ids):
+        self.existing = existing          # {id: instance} found before any delete
+        self.absent_ids = absent_ids      # requested ids that did not exist
+        self.deleted_ids = []             # confirmed gone (or, in check mode, would be)
+        self.not_deleted_ids = []         # confirmed still there, or never sent
+        self.unconfirmed_ids = []         # reply lost and the re-check failed too
+        self.error = None
+        self.failed_batch = None          # (number, total, size)
+
+    @property
+    def changed(self):
+        return bool(self.deleted_ids)
+
+
+def delete_instances(client, obj_id, ids, batch_size, check_mode):
+    """Look up ``ids`` and delete the existing ones in batches; never raises ``BkCmdbError``."""
+    try:
+        existing = find_existing(client, obj_id, ids)
+    except BkCmdbError as error:
+        outcome = DeleteOutcome({}, [])
+        outcome.not_deleted_ids = list(ids)
+        outcome.error = error
+        return outcome
+    existing_ids = [i for i in ids if i in existing]
+    outcome = DeleteOutcome(existing, [i for i in ids if i not in existing])
+    if check_mode:
+        outcome.deleted_ids = existing_ids
+        return outcome
+    batches = chunked(existing_ids, batch_size)
+    for number, batch in enumerate(batches, start=1):
+        try:
+            gone = delete_batch(client, obj_id, batch)
+        except BatchError as error:
+            outcome.deleted_ids.extend(error.deleted_ids)
+            outcome.unconfirmed_ids = error.unconfirmed_ids
+            outcome.not_deleted_ids = error.not_deleted_ids + [i for later in batches[number:] for i in later]
+            outcome.error = error.cause
+            outcome.failed_batch = (number, len(batches), len(batch))
+            return outcome
+        outcome.deleted_ids.extend(gone)
+    return outcome
+
+
+class BatchError(Exception):
+    """A batch failed; says which of its ids are gone, still there, or unknown."""
+
+    def __init__(self, cause, deleted_ids, not_deleted_ids, unconfirmed_ids=()):
+        super(BatchError, self).__init__(str(cause))
+        self.cause = cause
+        self.deleted_ids = list(deleted_ids)
+        self.not_deleted_ids = list(not_deleted_ids)
+        self.unconfirmed_ids = list(unconfirmed_ids)
+
+
+def delete_batch(client, obj_id, batch):
+    """Delete one batch; return its ids once they are confirmed gone.
+
+    A failure that may have been applied (lost reply, timeout, 5xx, ESB 1306201) is settled by
+    looking the ids up again: gone ids count as deleted, the rest are sent again while
+    retries remain (deleting ids that are already gone is harmless on this server).
+    """
+    remaining = list(batch)
+    confirmed_gone = []
+    attempt = 0
+    while True:
+        try:
+            client.call("batch_delete_inst", {"bk_obj_id": obj_id, "delete": {"inst_ids": remaining}}, retry_ambiguous=False)
+            return confirmed_gone + remaining
+        except BkCmdbError as error:
+            if not error.ambiguous:
+                raise BatchError(error, confirmed_gone, remaining)
+            try:
+                still_there = find_existing(client, obj_id, remaining)
+            except BkCmdbError:
+                raise BatchError(error, confirmed_gone, [], unconfirmed_ids=remaining)
+            confirmed_gone += [i for i in remaining if i not in still_there]
+            remaining = [i for i in remaining if i in still_there]
+            if not remaining:
+                client.warn("batch_delete_inst gave no clear answer (%s); a new look-up shows all %d ids of the batch are gone"
+                            % (error, len(batch)))
+                return confirmed_gone
+            if not error.retryable or attempt >= client.retries:
+                raise BatchError(error, confirmed_gone, remaining)
+            attempt += 1
+            client.wait_before_retry("batch_delete_inst", attempt, error)

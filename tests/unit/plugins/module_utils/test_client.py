@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import urllib3
+
+from ansible_collections.blueking.cmdb.plugins.module_utils import client as client_mod
+from ansible_collections.blueking.cmdb.plugins.module_utils.client import (
+    EsbClient,
+    backoff_delay,
+    mask_secrets,
+    parse_reply,
+    parse_retry_after,
+)
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import ApiError, ReplyError, TransportError
+
+PATH = "/api/c/compapi/v2/cc/batch_delete_inst/"
+
+
+def reply(body, status=200, headers=None):
+    text = body if isinstance(body, str) else json.dumps(body)
+    return parse_reply("batch_delete_inst", status, headers or {}, text, PATH)
+
+
+def failure(body, status=200, headers=None):
+    with pytest.raises((ApiError, ReplyError)) as info:
+        reply(body, status, headers)
+    return info.value
+
+
+@pytest.mark.parametrize("body", [
+    {"result": True, "code": 0, "message": "success", "permission": None, "request_id": "r-1", "data": None},
+    {"result": True, "code": 0, "message": "success", "request_id": "r-1", "data": "success"},
+    {"result": True, "code": 0},
+    {"result": True, "bk_error_code": 0, "bk_error_msg": "success", "data": None},
+    {"result": True, "code": "0"},
+])
+def test_success_envelopes_in_every_dialect(body):
+    assert reply(body).data == body.get("data")
+
+
+def test_success_keeps_request_id_from_body_then_gateway_header():
+    assert reply({"result": True, "code": 0, "request_id": "abc"}).request_id == "abc"
+    assert reply({"result": True, "code": 0}, headers={"X-Bkapi-Request-Id": "gw-1"}).request_id == "gw-1"
+
+
+def test_esb_failure_carries_code_message_request_id_and_permission():
+    permission = {"system_id": "bk_cmdb", "actions": [{"id": "delete_comobj_6", "related_resource_types": []}]}
+    error = failure({"result": False, "code": 9900403, "message": "no permission", "permission": permission,
+                     "request_id": "r-9", "data": None})
+    assert isinstance(error, ApiError)
+    assert (error.code, error.server_message, error.request_id, error.permission) == (9900403, "no permission", "r-9", permission)
+    assert "batch_delete_inst failed" in str(error) and "9900403" in str(error) and "r-9" in str(error)
+    assert not error.retryable and not error.ambiguous
+    assert error.result_fields()["permission"] == permission
+
+
+def test_old_cmdb_envelope_is_read():
+    error = failure({"result": False, "bk_error_code": 1199036, "bk_error_msg": "proxy request failed", "data": None})
+    assert error.code == 1199036 and "proxy request failed" in str(error)
+
+
+def test_failure_without_any_code_says_so():
+    error = failure({"result": False})
+    assert error.code is None and "no error code" in str(error)
+
+
+def test_result_true_with_nonzero_code_is_a_failure():
+    error = failure({"result": True, "code": 1101001, "message": "delete failed"})
+    assert error.code == 1101001 and "non-zero code" in str(error)
+
+
+def test_json_error_in_http_500_keeps_status_code_and_message():
+    error = failure({"result": False, "code": 1199999, "message": "internal server error"}, status=500)
+    assert (error.http_status, error.code) == (500, 1199999)
+    assert "HTTP 500" in str(error) and "internal server error" in str(error)
+    assert error.ambiguous and not error.retryable
+
+
+def test_gateway_error_reads_code_name_and_headers():
+    error = failure({"code": 1640101, "code_name": "APP_VERIFY_FAILED", "message": "bk_app_code or bk_app_secret is incorrect",
+                     "result": False, "data": None}, status=401, headers={"X-Bkapi-Request-Id": "gw-7"})
+    assert (error.code, error.code_name, error.request_id, error.http_status) == (1640101, "APP_VERIFY_FAILED", "gw-7", 401)
+    assert not error.retryable and not error.ambiguous
+
+
+def test_gateway_error_code_only_in_headers():
+    error = failure({"result": False}, status=429, headers={"X-Bkapi-Error-Code": "1642901", "X-Bkapi-Error-Message": "rate limited",
+                                                           "Retry-After": "2"})
+    assert (error.code, error.server_message, error.retry_after) == (1642901, "rate limited", 2.0)
+    assert error.retryable and not error.ambiguous
+
+
+@pytest.mark.parametrize("status, content_type, body", [
+    (404, "text/html", "<html><body><h1>404 Not Found</h1></body></html>"),
+    (405, "text/plain", "405: Method Not Allowed"),
+    (200, "text/plain", ""),
+    (502, "text/html", "<html>Bad Gateway</html>" + "x" * 2000),
+])
+def test_non_json_bodies_report_status_path_and_a_short_excerpt(status, content_type, body):
+    error = failure(body, status=status, headers={"Content-Type": content_type})
+    assert isinstance(error, ReplyError)
+    text = str(error)
+    assert "HTTP %d" % status in text and PATH in text and content_type in text
+    assert len(text) < 800
+    assert error.ambiguous == (status >= 500 or status == 200)
+
+
+def test_json_that_is_not_an_object_is_unreadable():
+    assert isinstance(failure("[1, 2]"), ReplyError)
+
+
+@pytest.mark.parametrize("code", [1199997, 1306429, 1642901, 1642904, 1306201])
+def test_throttle_and_upstream_codes_are_retryable(code):
+    assert failure({"result": False, "code": code, "message": "x"}).retryable
+
+
+@pytest.mark.parametrize("code", [9900403, 1101075, 1101030, 1199084, 1199000, 1199006, 1306000, 1306403])
+def test_deterministic_codes_are_never_retried(code):
+    assert not failure({"result": False, "code": code, "message": "x"}).retryable
+
+
+def test_non_ascii_messages_pass_through_unchanged():
+    error = failure({"result": False, "code": 1101075, "message": "实例存在关联关系，不能删除"})
+    assert "实例存在关联关系，不能删除" in str(error)
+
+
+def test_backoff_doubles_is_capped_and_jittered():
+    assert backoff_delay(1, 1.0, rand=lambda: 1.0) == 1.0
+    assert backoff_delay(3, 1.0, rand=lambda: 1.0) == 4.0
+    assert backoff_delay(3, 1.0, rand=lambda: 0.0) == 2.0
+    assert backoff_delay(20, 1.0, rand=lambda: 1.0) == client_mod.MAX_BACKOFF
+    assert backoff_delay(2, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("value, expected", [("1", 1.0), ("0.5", 0.5), (None, None), ("soon", None), ("-1", None), ("9999", 120.0)])
+def test_retry_after(value, expected):
+    assert parse_retry_after(value) == expected
+
+
+def test_mask_secrets_replaces_every_occurrence():
+    assert mask_secrets("got S3cr3t and S3cr3t, T0k", ["S3cr3t", "T0k", None, ""]) == "got ******** and ********, ********"
+
+
+class FakeResponse:
+    def __init__(self, body, status=200, headers=None):
+        self.text = body if isinstance(body, str) else json.dumps(body)
+        self.status_code = status
+        self.headers = headers or {"Content-Type": "application/json"}
+
+
+class FakeSession:
+    """Stands in for requests.Session: answers from a script, records what was posted."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.posts = []
+        self.headers = {}
+        self.verify = None
+
+    def post(self, url, data, timeout):
+        self.posts.append({"url": url, "body": json.loads(data), "timeout": timeout})
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+OK = FakeResponse({"result": True, "code": 0, "message": "success", "request_id": "r-ok", "data": None})
+
+
+def make_client(session, **kwargs):
+    warnings, sleeps = [], []
+    settings = dict(base_url="https://paas.example.test/", app_code="ansible-test", app_secret="S3cr3t-Value-XYZ",
+                    username="ops-bot", session=session, warn=warnings.append, sleep=sleeps.append, rand=lambda: 1.0)
+    settings.update(kwargs)
+    return EsbClient(**settings), warnings, sleeps
+
+
+def test_body_carries_credentials_supplier_account_and_payload():
+    session = FakeSession(OK)
+    client, _, _ = make_client(session)
+    client.call("batch_delete_inst", {"bk_obj_id": "bk_firewall", "delete": {"inst_ids": [46]}})
+    post = session.posts[0]
+    assert post["url"] == "https://paas.example.test/api/c/compapi/v2/cc/batch_delete_inst/"
+    assert post["body"] == {"bk_app_code": "ansible-test", "bk_app_secret": "S3cr3t-Value-XYZ", "bk_username": "ops-bot",
+                            "bk_supplier_account": "0", "bk_obj_id": "bk_firewall", "delete": {"inst_ids": [46]}}
+    assert post["timeout"] == 30.0
+    assert client.request_ids == ["r-ok"]
+
+
+def test_only_the_given_credential_is_sent_never_an_empty_token():
+    session = FakeSession(OK, OK)
+    make_client(session, username="ops-bot", token=None)[0].call("search_inst", {})
+    make_client(session, username=None, token="T0ken-Value-ABC")[0].call("search_inst", {})
+    assert "bk_token" not in session.posts[0]["body"]
+    assert session.posts[1]["body"]["bk_token"] == "T0ken-Value-ABC" and "bk_username" not in session.posts[1]["body"]
+
+
+@pytest.mark.parametrize("validate_certs, ca_path, expected", [(True, None, True), (False, None, False), (True, "/ca.pem", "/ca.pem")])
+def test_tls_settings_apply_to_the_session(validate_certs, ca_path, expected):
+    session = FakeSession()
+    make_client(session, validate_certs=validate_certs, ca_path=ca_path)
+    assert session.verify == expected
+
+
+def test_throttling_is_retried_honouring_retry_after_with_one_warning_each():
+    session = FakeSession(FakeResponse({"result": False, "code": 1642901}, status=429, headers={"Retry-After": "3"}),
+                          FakeResponse({"result": False, "code": 1199997, "message": "too many requests"}), OK)
+    client, warnings, sleeps = make_client(session, retry_delay=0.5)
+    client.call("batch_delete_inst", {})
+    assert len(session.posts) == 3
+    assert sleeps == [3.0, 1.0]
+    assert len(warnings) == 2 and all("batch_delete_inst: retry" in w for w in warnings)
+
+
+def test_retries_stop_at_the_limit_and_raise_the_last_error():
+    throttled = FakeResponse({"result": False, "code": 1306429, "message": "rate limit"})
+    session = FakeSession(throttled, throttled, throttled)
+    client, warnings, _ = make_client(session, retries=2)
+    with pytest.raises(ApiError) as info:
+        client.call("search_inst", {})
+    assert info.value.code == 1306429 and len(session.posts) == 3 and len(warnings) == 2
+
+
+def test_retries_zero_turns_retrying_off():
+    session = FakeSession(FakeResponse({"result": False, "code": 1199997}))
+    with pytest.raises(ApiError):
+        make_client(session, retries=0)[0].call("search_inst", {})
+    assert len(session.posts) == 1
+
+
+def test_deterministic_failures_are_not_retried():
+    session = FakeSession(FakeResponse({"result": False, "code": 1101075, "message": "the inst has association"}))
+    with pytest.raises(ApiError):
+        make_client(session)[0].call("batch_delete_inst", {})
+    assert len(session.posts) == 1
+
+
+def test_ambiguous_failures_are_not_retried_for_writes():
+    session = FakeSession(FakeResponse("<html>504 Gateway Time-out</html>", status=504, headers={"Content-Type": "text/html"}))
+    with pytest.raises(ReplyError) as info:
+        make_client(session)[0].call("batch_delete_inst", {}, retry_ambiguous=False)
+    assert info.value.ambiguous and len(session.posts) == 1
+
+
+def test_secrets_echoed_by_the_server_are_masked_everywhere():
+    session = FakeSession(FakeResponse({"result": False, "code": 1306406, "request_id": "r-s",
+                                        "message": "app secret check failed for ansible-test, got S3cr3t-Value-XYZ",
+                                        "permission": {"note": "token T0ken-Value-ABC"}}))
+    client, _, _ = make_client(session, token="T0ken-Value-ABC")
+    with pytest.raises(ApiError) as info:
+        client.call("search_inst", {})
+    dumped = str(info.value) + json.dumps(info.value.result_fields())
+    assert "S3cr3t-Value-XYZ" not in dumped and "T0ken-Value-ABC" not in dumped and "********" in dumped
+
+
+def connection_error_never_connected():
+    reason = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", reason))
+
+
+@pytest.mark.parametrize("exc, retryable, ambiguous, words", [
+    (requests.exceptions.ReadTimeout("read timed out"), True, True, ["timeout", "30"]),
+    (requests.exceptions.ConnectTimeout("connect timed out"), True, False, ["timeout"]),
+    (requests.exceptions.ConnectionError("Connection aborted. RemoteDisconnected"), True, True, ["broke"]),
+    (connection_error_never_connected(), True, False, ["cannot connect"]),
+    (requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"), False, False, ["validate_certs", "ca_path"]),
+    (requests.exceptions.ProxyError("Cannot connect to proxy"), True, False, ["https_proxy", "no_proxy"]),
+])
+def test_transport_failures_are_classified_and_explained(exc, retryable, ambiguous, words):
+    session = FakeSession(exc)
+    with pytest.raises(TransportError) as info:
+        make_client(session, retries=0)[0].call("batch_delete_inst", {})
+    error = info.value
+    assert (error.retryable, error.ambiguous) == (retryable, ambiguous)
+    assert str(error).startswith("batch_delete_inst")
+    for word in words:
+        assert word in str(error)

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.blueking.cmdb.plugins.module_utils.connection import (
+    connection_argument_spec,
+    connection_settings,
+    credential_warnings,
+    normalize_base_url,
+)
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import InputError
+
+
+def params(**overrides):
+    values = dict((name, spec.get("default")) for name, spec in connection_argument_spec().items())
+    values.update(bk_paas_host="https://paas.example.test", bk_app_code="ansible-test", bk_app_secret="S3cr3t-Value-XYZ",
+                  bk_username="ops-bot")
+    values.update(overrides)
+    return values
+
+
+def test_defaults_give_a_complete_client_configuration():
+    settings = connection_settings(params())
+    assert settings == dict(base_url="https://paas.example.test", app_code="ansible-test", app_secret="S3cr3t-Value-XYZ",
+                            username="ops-bot", token=None, supplier_account="0", validate_certs=True, ca_path=None,
+                            timeout=30.0, retries=3, retry_delay=1.0)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("https://paas.example.com/", "https://paas.example.com"),
+    (" http://10.0.0.1:8080/o ", "http://10.0.0.1:8080/o"),
+])
+def test_base_url_is_normalized(value, expected):
+    assert normalize_base_url(value) == expected
+
+
+@pytest.mark.parametrize("value", ["paas.example.com", "ftp://paas.example.com", "https://", "", None, "https://x/?a=1"])
+def test_base_url_must_be_http(value):
+    with pytest.raises(InputError) as info:
+        normalize_base_url(value)
+    assert "bk_paas_host" in str(info.value)
+
+
+@pytest.mark.parametrize("overrides, words", [
+    (dict(bk_username=None, bk_token=None), ["bk_username", "bk_token"]),
+    (dict(bk_username="  ", bk_token=""), ["bk_username", "bk_token"]),
+    (dict(bk_app_code=" "), ["bk_app_code"]),
+    (dict(bk_app_secret=""), ["bk_app_secret"]),
+    (dict(timeout=0), ["timeout"]),
+    (dict(retries=-1), ["retries"]),
+    (dict(retries=11), ["retries"]),
+    (dict(retry_delay=-0.5), ["retry_delay"]),
+])
+def test_bad_connection_options_are_named(overrides, words):
+    with pytest.raises(InputError) as info:
+        connection_settings(params(**overrides))
+    for word in words:
+        assert word in str(info.value)
+    assert "S3cr3t-Value-XYZ" not in str(info.value)
+
+
+def test_token_only_and_both_credentials():
+    assert connection_settings(params(bk_username=None, bk_token="T0k"))["token"] == "T0k"
+    both = connection_settings(params(bk_token="T0k"))
+    assert credential_warnings(both) and "only bk_token is sent" in credential_warnings(both)[0]
+    assert credential_warnings(connection_settings(params())) == []
+
+
+def test_secrets_are_no_log_and_have_env_fallbacks():
+    spec = connection_argument_spec()
+    assert spec["bk_app_secret"]["no_log"] and spec["bk_token"]["no_log"]
+    for name, env in [("bk_paas_host", "BK_PAAS_HOST"), ("bk_app_code", "BK_APP_CODE"), ("bk_app_secret", "BK_APP_SECRET"),
+                      ("bk_username", "BK_USERNAME"), ("bk_token", "BK_TOKEN")]:
+        assert spec[name]["fallback"][1] == [env]
