@@ -110,6 +110,23 @@ def backoff_delay(attempt, base, rand=random.random):
     return ceiling * (0.5 + rand() / 2)
 
 
+def decode_body(content, headers):
+    """Body bytes as text: the declared charset, else UTF-8 (JSON's encoding).
+
+    Guessing (what ``requests`` does without a charset) turns Chinese server messages into
+    mojibake, and ``text/*`` would default to Latin-1.
+    """
+    charset = "utf-8"
+    for part in (_header(headers, "Content-Type") or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value.strip(" \"'"):
+            charset = value.strip(" \"'")
+    try:
+        return (content or b"").decode(charset, errors="replace")
+    except LookupError:
+        return (content or b"").decode("utf-8", errors="replace")
+
+
 def _header(headers, name):
     for key, value in (headers or {}).items():
         if key.lower() == name.lower():
@@ -261,7 +278,7 @@ class EsbClient:
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(api, url, exc)
         path = urlparse(url).path
-        text = mask_secrets(response.text, self.secrets)
+        text = mask_secrets(decode_body(response.content, response.headers), self.secrets)
         try:
             reply = parse_reply(api, response.status_code, response.headers, text, path)
         except ApiError as error:

@@ -14,6 +14,7 @@ from ansible_collections.blueking.cmdb.plugins.module_utils import client as cli
 from ansible_collections.blueking.cmdb.plugins.module_utils.client import (
     EsbClient,
     backoff_delay,
+    decode_body,
     mask_secrets,
     parse_reply,
     parse_retry_after,
@@ -131,6 +132,24 @@ def test_non_ascii_messages_pass_through_unchanged():
     assert "实例存在关联关系，不能删除" in str(error)
 
 
+@pytest.mark.parametrize("content_type, raw, expected", [
+    ("application/json", "实例".encode("utf-8"), "实例"),
+    ("text/html", "实例".encode("utf-8"), "实例"),
+    ("text/plain; charset=GBK", "实例".encode("gbk"), "实例"),
+    ("text/plain; charset=no-such-codec", b"ok", "ok"),
+    (None, b"\xff ok", "\ufffd ok"),
+])
+def test_bodies_are_decoded_by_declared_charset_else_utf8(content_type, raw, expected):
+    assert decode_body(raw, {"Content-Type": content_type} if content_type else {}) == expected
+
+
+def test_chinese_messages_survive_the_whole_client():
+    session = FakeSession(FakeResponse({"result": False, "code": 1101075, "message": "实例存在关联关系"}))
+    with pytest.raises(ApiError) as info:
+        make_client(session)[0].call("batch_delete_inst", {})
+    assert "实例存在关联关系" in str(info.value)
+
+
 def test_backoff_doubles_is_capped_and_jittered():
     assert backoff_delay(1, 1.0, rand=lambda: 1.0) == 1.0
     assert backoff_delay(3, 1.0, rand=lambda: 1.0) == 4.0
@@ -150,7 +169,8 @@ def test_mask_secrets_replaces_every_occurrence():
 
 class FakeResponse:
     def __init__(self, body, status=200, headers=None):
-        self.text = body if isinstance(body, str) else json.dumps(body)
+        text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+        self.content = text.encode("utf-8")
         self.status_code = status
         self.headers = headers or {"Content-Type": "application/json"}
 
