@@ -39,7 +39,7 @@ url=$(head -n 1 "$workdir/sim.out")
 echo "== CMDB simulator with demo data at $url"
 
 export BK_PAAS_HOST=$url BK_APP_CODE=ansible-test BK_APP_SECRET=sim-secret-ansible-test BK_USERNAME=ops-bot
-export ANSIBLE_COLLECTIONS_PATH=$collections_path ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_NOCOLOR=1
+export ANSIBLE_COLLECTIONS_PATH=$collections_path ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_NOCOLOR=1
 export ANSIBLE_LOCAL_TEMP=$workdir/tmp ANSIBLE_RETRY_FILES_ENABLED=false
 playbook="$stage/examples/decommission_retired_firewalls.yml"
 
