@@ -3,6 +3,8 @@
 """What the bk_cc_instance integration tests share: simulator accounts, test data, request-log readers."""
 
 import itertools
+import threading
+import time
 
 MODULE = "blueking.cmdb.bk_cc_instance"
 GROUP = "group/blueking.cmdb.cmdb"
@@ -54,15 +56,66 @@ def connection_options(target, **overrides):
 
 
 def add_devices(sim, count, obj_id=DEFAULT_OBJ):
-    """Create `count` instances with unique names and asset ids; return their ids in creation order."""
+    """Create `count` instances with unique names and asset ids.
+
+    Returns them in creation order as the module reports them in `instances`:
+    {bk_inst_id, bk_inst_name, bk_obj_id}.
+    """
     batch = next(_names)
-    records = [
-        {"bk_inst_name": "%s-t%03d-%04d" % (obj_id.replace("bk_", ""), batch, index),
-         "bk_asset_id": "ASSET-%03d-%04d" % (batch, index),
-         "bk_biz_status": "3"}
-        for index in range(count)
-    ]
-    return list(sim.add_instances(obj_id, records))
+    names = ["%s-t%03d-%04d" % (obj_id.replace("bk_", ""), batch, index) for index in range(count)]
+    records = [{"bk_inst_name": name, "bk_asset_id": "ASSET-%03d-%04d" % (batch, index), "bk_biz_status": "3"}
+               for index, name in enumerate(names)]
+    ids = sim.add_instances(obj_id, records)
+    return [{"bk_inst_id": inst_id, "bk_inst_name": name, "bk_obj_id": obj_id} for inst_id, name in zip(ids, names)]
+
+
+def ids_of(devices):
+    return [device["bk_inst_id"] for device in devices]
+
+
+def missing_ids(sim, count=1):
+    """Ids no instance of any model has: above everything the simulator has handed out."""
+    top = max([0] + [i for obj in ("bk_switch", "bk_router", "bk_load_balance", "bk_firewall") for i in sim.instance_ids(obj)])
+    return [top + 100000 + offset for offset in range(count)]
+
+
+def succeeded(result):
+    return not result.get("failed", False)
+
+
+class ArrivalClock:
+    """Notes when each request reaches the simulator, by polling its log from a thread.
+
+    The request log has no timestamps; waits between requests (Retry-After, backoff) are only
+    observable this way. Resolution is the poll interval.
+    """
+
+    def __init__(self, sim, interval=0.01):
+        self.sim = sim
+        self.interval = interval
+        self.arrivals = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="arrival-clock", daemon=True)
+
+    def _poll(self):
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for entry in self.sim.requests():
+                self.arrivals.setdefault(entry["seq"], now)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+    def gaps(self, api):
+        """Seconds between consecutive requests to `api`."""
+        times = [self.arrivals[entry["seq"]] for entry in self.sim.requests(api=api)]
+        return [later - earlier for earlier, later in zip(times, times[1:])]
 
 
 def calls(sim, api):

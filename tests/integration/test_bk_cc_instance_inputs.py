@@ -1,0 +1,149 @@
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Task arguments that must fail (or do nothing) before any HTTP request.
+
+Field cases F10 A (no user credential), F17 B (zero, negative and other non-ids), F18 (empty
+list), F19 (built-in models), F07's batch_size bounds, and issue 2's bad input list.
+"""
+
+import pytest
+
+from cmdb_helpers import add_devices
+
+# A port nothing listens on: any request would fail with "connection refused".
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+def assert_failed_before_http(run, sim):
+    result = run.result
+    assert result.get("failed") is True, run.describe()
+    assert result.get("changed") is False, run.describe()
+    assert sim.requests() == [], "an HTTP request was sent for a task that should have failed first"
+
+
+# --- F17 B and issue 2: only whole numbers >= 1 are ids -------------------------------------
+
+@pytest.mark.parametrize("bad,named", [
+    ([0], "0"),
+    ([-3], "-3"),
+    ([46.5], "46.5"),
+    (["abc"], "abc"),
+    ([True], "true"),
+    (["-3"], "-3"),
+    ([None], "none"),
+    ([[46]], "[46]"),
+], ids=["zero", "negative", "float", "word", "boolean", "negative-string", "null", "nested-list"])
+def test_f17_bad_ids_fail_before_any_request_and_are_named(cmdb_sim, bk_cc_instance, bad, named):
+    devices = add_devices(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, [devices[0]["bk_inst_id"]] + bad)
+
+    assert_failed_before_http(run, cmdb_sim)
+    msg = run.result["msg"]
+    assert "inst_ids" in msg
+    assert named in msg.lower()
+    assert devices[0]["bk_inst_id"] in cmdb_sim.instance_ids("bk_firewall")
+
+
+def test_f17_zero_among_valid_ids_fails_and_names_only_the_zero(cmdb_sim, bk_cc_instance):
+    # bk-cmdb reads an inst_id 0 as "no filter" in some code paths; it must never be sent.
+    run = bk_cc_instance(cmdb_sim, [0, 5])
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "0" in run.result["msg"]
+    assert "inst_ids" in run.result["msg"]
+
+
+# --- F07: batch_size bounds -----------------------------------------------------------------
+
+@pytest.mark.parametrize("batch_size", [0, 501, -1], ids=["zero", "over-500", "negative"])
+def test_f07_batch_size_out_of_range_fails_before_any_request(cmdb_sim, bk_cc_instance, batch_size):
+    devices = add_devices(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, [devices[0]["bk_inst_id"]], batch_size=batch_size)
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "batch_size" in run.result["msg"]
+
+
+# --- bk_paas_host must be an http(s) URL ------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["paas.example.com", "ftp://x", "https://", "", "   "],
+                         ids=["no-scheme", "ftp", "no-host", "empty", "blank"])
+def test_bad_bk_paas_host_fails_before_any_request(cmdb_sim, bk_cc_instance, host):
+    devices = add_devices(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, [devices[0]["bk_inst_id"]], bk_paas_host=host)
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "bk_paas_host" in run.result["msg"]
+
+
+# --- F10 A: one of bk_username / bk_token is required ----------------------------------------
+
+@pytest.mark.parametrize("credentials", [{}, {"bk_username": "", "bk_token": ""}, {"bk_username": "  "}],
+                         ids=["both-omitted", "both-empty", "blank-username"])
+def test_f10_no_user_credential_fails_before_any_request_naming_both_options(cmdb_sim, bk_cc_instance, credentials):
+    devices = add_devices(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, [devices[0]["bk_inst_id"]], omit=("bk_username",), **credentials)
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "bk_username" in run.result["msg"]
+    assert "bk_token" in run.result["msg"]
+
+
+# --- F18: an empty list is a no-op without a single request -------------------------------------
+
+@pytest.mark.parametrize("inst_ids", [[], "{{ [] }}"], ids=["literal", "templated"])
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check"])
+def test_f18_empty_list_does_nothing_even_with_an_unreachable_host(bk_cc_instance, inst_ids, check):
+    run = bk_cc_instance(UNREACHABLE, inst_ids, check=check)
+    result = run.result
+
+    assert not result.get("failed"), run.describe()
+    assert result["changed"] is False
+    assert result["deleted"] == []
+    assert result["absent"] == []
+
+
+def test_f18_empty_list_sends_no_request(cmdb_sim, bk_cc_instance):
+    run = bk_cc_instance(cmdb_sim, [])
+
+    assert not run.result.get("failed"), run.describe()
+    assert run.result["changed"] is False
+    assert cmdb_sim.requests() == []
+
+
+def test_f18_missing_inst_ids_is_a_parameter_error_not_a_no_op(cmdb_sim, bk_cc_instance):
+    run = bk_cc_instance(cmdb_sim)
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "inst_ids" in run.result["msg"]
+
+
+# --- F19: built-in models go through their own APIs -------------------------------------------
+
+@pytest.mark.parametrize("obj_id,hint", [
+    ("host", "delete_host"),
+    ("set", "delete_set"),
+    ("module", "delete_module"),
+    ("biz", "business"),
+    ("process", "process"),
+])
+def test_f19_builtin_models_fail_before_any_request_pointing_to_their_api(cmdb_sim, bk_cc_instance, obj_id, hint):
+    run = bk_cc_instance(cmdb_sim, [1], bk_obj_id=obj_id)
+
+    assert_failed_before_http(run, cmdb_sim)
+    msg = run.result["msg"]
+    assert obj_id in msg
+    assert hint in msg
+
+
+@pytest.mark.parametrize("obj_id", ["plat", "bk_biz_set_obj", "bk_project"])
+def test_f19_other_inner_models_fail_without_deleting(cmdb_sim, bk_cc_instance, obj_id):
+    # The server refuses these with 1199084 on every version read; refusing them up front is fine too.
+    run = bk_cc_instance(cmdb_sim, [1], bk_obj_id=obj_id)
+    result = run.result
+
+    assert result.get("failed") is True, run.describe()
+    assert result["changed"] is False
+    if cmdb_sim.requests():
+        assert result["code"] == 1199084
+        assert "1199084" in result["msg"]
