@@ -215,9 +215,10 @@ class Simulator:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> Simulator:
+    def start(self, port: int = 0) -> Simulator:
+        """Listen on 127.0.0.1 (only), on `port` or a free one, and serve in a daemon thread."""
         self.stopping.clear()
-        server = _Server(("127.0.0.1", 0), self)
+        server = _Server(("127.0.0.1", port), self)
         if self.tls:
             server.socket = self._tls_context().wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         self._server = server
