@@ -7,10 +7,19 @@ tests/conftest.py. This file adds the playbook runner and a `bk_cc_instance` cal
 the connection options every task needs, so that a test states only what it is about.
 """
 
+import os
+import sys
+
 import pytest
 
-from ansible_harness import PlaybookRunner, find_collections_root
-from cmdb_helpers import DEFAULT_OBJ, KNOWN_SECRETS, MODULE, connection_options, through_vars
+# pytest runs in importlib mode (tests/pytest.ini), which puts no test folder on sys.path; the
+# harness and helpers next to this file are plain modules that tests import by name.
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from ansible_harness import PlaybookRunner, find_collections_root  # pylint: disable=wrong-import-position
+from cmdb_helpers import DEFAULT_OBJ, KNOWN_SECRETS, MODULE, connection_options, through_vars  # pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +49,7 @@ def bk_cc_instance(ansible):
     """
 
     def run(target, inst_ids=None, omit=(), check=False, diff=False, verbosity=0, env=None, module_defaults=None, **overrides):
-        args = connection_options(target, bk_obj_id=DEFAULT_OBJ, state="absent", **overrides)
+        args = connection_options(target, **dict({"bk_obj_id": DEFAULT_OBJ, "state": "absent"}, **overrides))
         if inst_ids is not None:
             args["inst_ids"] = inst_ids
         for key in omit:
