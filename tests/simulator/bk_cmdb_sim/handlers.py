@@ -119,9 +119,12 @@ def _editable_values(model, data, creating):
     return kept
 
 
-def _check_unique(state, model, record, supplier):
-    """bk_inst_name and every other isonly attribute are unique per model (per parent on mainline levels)."""
-    table = state.table(model["bk_obj_id"], supplier)
+def _check_unique(state, model, record, supplier, staged=None):
+    """bk_inst_name and every other isonly attribute are unique per model (per parent on mainline levels).
+
+    `staged` holds records changed earlier in the same transaction; they count instead of the stored ones.
+    """
+    table = {**state.table(model["bk_obj_id"], supplier), **(staged or {})}
     for attr in model["attributes"]:
         prop_id = attr["bk_property_id"]
         value = record.get(prop_id)
@@ -306,7 +309,7 @@ def _apply_update(state, model, inst_id, data, supplier, staged):
     data = {k: v for k, v in data.items() if k not in ("bk_parent_id", "bk_biz_id", INST_ID)}
     updated = dict(current, **_editable_values(model, data, creating=False))
     updated["last_time"] = now_iso()
-    _check_unique(state, model, updated, supplier)
+    _check_unique(state, model, updated, supplier, staged)
     return updated
 
 
