@@ -1,0 +1,325 @@
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the server answers, and what the module makes of it.
+
+Field cases F06 (a later batch fails), F12 (old error envelope), F13 (HTML and plain-text
+bodies), F15 (rate limiting), F22 (success shapes, errors inside HTTP 200 and 500), and the
+reconciliation of deletes whose answer was lost or unreadable.
+"""
+
+import re
+
+import pytest
+
+from cmdb_helpers import ArrivalClock, DEFAULT_OBJ, add_devices, calls, delete_batches, ids_of, succeeded
+
+DELETE_PATH = "/api/c/compapi/v2/cc/batch_delete_inst/"
+LOOKUP_PATH = "/api/c/compapi/v2/cc/search_inst/"
+PATHS = {"batch_delete_inst": DELETE_PATH, "search_inst": LOOKUP_PATH}
+
+
+def still_there(sim, ids):
+    return set(ids) <= set(sim.instance_ids(DEFAULT_OBJ))
+
+
+def all_gone(sim, ids):
+    return not set(ids) & set(sim.instance_ids(DEFAULT_OBJ))
+
+
+def retry_warnings(result):
+    return [warning for warning in result.get("warnings", []) if "retry" in warning.lower()]
+
+
+def failed_without_change(run):
+    result = run.result
+    assert result.get("failed") is True, run.describe()
+    assert result.get("changed") is False, run.describe()
+    return result
+
+
+# --- F06: a later batch fails after earlier ones were deleted ------------------------------------
+
+def test_f06_association_blocks_the_second_batch_and_the_first_stays_reported(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 600)
+    ids = ids_of(devices)
+    switch = add_devices(cmdb_sim, 1, obj_id="bk_switch")[0]
+    # Instance 550 of the request is linked to a switch that stays: the server answers 1101075.
+    cmdb_sim.add_association(DEFAULT_OBJ, ids[549], "bk_switch", switch["bk_inst_id"])
+    run = bk_cc_instance(cmdb_sim, ids, batch_size=500)
+    result = run.result
+
+    assert result.get("failed") is True, run.describe()
+    assert result["changed"] is True
+    assert result["deleted"] == ids[:500]
+    assert result["instances"] == devices[:500]
+    assert sorted(result["not_deleted"]) == sorted(ids[500:])
+    assert result["code"] == 1101075
+    assert "batch 2 of 2" in result["msg"]
+    assert "1101075" in result["msg"]
+    assert [len(batch) for batch in delete_batches(cmdb_sim)] == [500, 100]
+    assert all_gone(cmdb_sim, ids[:500])
+    assert still_there(cmdb_sim, ids[500:])
+
+
+@pytest.mark.parametrize("code,message", [
+    (1101075, "instance 550 is associated"),
+    (9900403, "no permission"),
+    (1101001, "delete failed"),
+])
+def test_f06_failed_middle_batch_stops_the_run_and_names_the_batch(cmdb_sim, bk_cc_instance, code, message):
+    devices = add_devices(cmdb_sim, 6)
+    ids = ids_of(devices)
+    # The first delete is handled normally, the second is refused; a third must never be sent.
+    cmdb_sim.queue_faults("batch_delete_inst", [{"delay": 0}, {"envelope": {"result": False, "code": code, "message": message}}])
+    run = bk_cc_instance(cmdb_sim, ids, batch_size=2)
+    result = run.result
+
+    assert result.get("failed") is True, run.describe()
+    assert result["changed"] is True
+    assert result["deleted"] == ids[:2]
+    assert sorted(result["not_deleted"]) == sorted(ids[2:])
+    assert "batch 2 of 3" in result["msg"]
+    assert str(code) in result["msg"]
+    assert message in result["msg"]
+    assert delete_batches(cmdb_sim) == [ids[:2], ids[2:4]]
+    assert all_gone(cmdb_sim, ids[:2])
+    assert still_there(cmdb_sim, ids[2:])
+
+
+# --- F12: the raw CMDB envelope (bk_error_code / bk_error_msg) -----------------------------------
+
+@pytest.mark.parametrize("api", ["batch_delete_inst", "search_inst"])
+def test_f12_old_style_error_envelope_is_understood(cmdb_sim, bk_cc_instance, api):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults(api, [{"status": 200, "body": {
+        "result": False, "bk_error_code": 1199036, "bk_error_msg": "proxy request failed", "data": None}}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = failed_without_change(run)
+
+    assert result["code"] == 1199036
+    assert "proxy request failed" in result["msg"]
+    assert "1199036" in result["msg"]
+    assert still_there(cmdb_sim, ids_of(devices))
+
+
+@pytest.mark.parametrize("api", ["batch_delete_inst", "search_inst"])
+def test_f12_failure_without_any_error_code_says_so(cmdb_sim, bk_cc_instance, api):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults(api, [{"status": 200, "body": {"result": False}}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = failed_without_change(run)
+
+    assert result["code"] is None
+    assert re.search(r"no (error )?code", result["msg"]), result["msg"]
+    assert still_there(cmdb_sim, ids_of(devices))
+
+
+def test_f12_old_style_success_envelope_is_understood(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 2)
+    rows = [{key: device[key] for key in ("bk_inst_id", "bk_inst_name")} for device in devices]
+    cmdb_sim.queue_faults("search_inst", [{"status": 200, "body": {
+        "result": True, "bk_error_code": 0, "bk_error_msg": "success", "permission": None, "data": {"count": 2, "info": rows}}}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+
+    assert succeeded(run.result), run.describe()
+    assert run.result["deleted"] == ids_of(devices)
+    assert run.result["instances"] == devices
+
+
+# --- F13: HTML or plain text instead of JSON -------------------------------------------------------
+
+@pytest.mark.parametrize("api", ["search_inst", "batch_delete_inst"])
+@pytest.mark.parametrize("status,content_type,body,excerpt", [
+    (404, "text/html", "<html><body><h1>404 Not Found</h1></body></html>", "404 Not Found"),
+    (405, "text/plain", "405: Method Not Allowed", "405: Method Not Allowed"),
+    (200, "text/html", "<html><head><title>Login | BlueKing</title></head></html>", "Login | BlueKing"),
+], ids=["404-html", "405-text", "200-login-page"])
+def test_f13_non_json_reply_fails_with_status_path_and_body_excerpt(cmdb_sim, bk_cc_instance, api, status, content_type, body, excerpt):
+    devices = add_devices(cmdb_sim, 1)
+    # Every attempt gets the page, as behind a misconfigured gateway.
+    cmdb_sim.queue_faults(api, [{"status": status, "content_type": content_type, "body": body, "repeat": 10}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = failed_without_change(run)
+
+    assert str(status) in result["msg"]
+    assert PATHS[api] in result["msg"]
+    assert excerpt in result["msg"]
+    assert result["deleted"] == []
+    assert still_there(cmdb_sim, ids_of(devices))
+
+
+def test_f13_wrong_base_path_reports_the_404_page(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), bk_paas_host=cmdb_sim.url + "/wrong")
+    result = failed_without_change(run)
+
+    assert "404" in result["msg"]
+    assert "/wrong" + LOOKUP_PATH in result["msg"]
+    assert "404 Not Found" in result["msg"]
+
+
+def test_f13_long_error_page_is_cut_to_a_short_excerpt(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults("search_inst", [{"status": 404, "content_type": "text/html", "body": "<html>" + "Z" * 20000 + "</html>", "repeat": 10}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = failed_without_change(run)
+
+    # "a short (<= ~500 chars) piece of the body": some of it, never the page.
+    assert 50 <= result["msg"].count("Z") <= 600
+    assert len(run.stdout) < 20000
+
+
+# --- F15: rate limiting ------------------------------------------------------------------------------
+
+THROTTLE_429 = {"status": 429, "headers": {"Retry-After": "1"},
+                "body": {"result": False, "code": 1642901, "code_name": "RATE_LIMIT_RESTRICTION", "message": "rate limit", "data": None}}
+THROTTLE_1199997 = {"envelope": {"result": False, "code": 1199997, "message": "too many requests"}}
+THROTTLE_1306429 = {"envelope": {"result": False, "code": 1306429, "message": "Request rate limit exceeded"}}
+
+
+def test_f15_throttled_delete_is_retried_after_retry_after_and_succeeds(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults("batch_delete_inst", [THROTTLE_429, THROTTLE_1199997])
+    with ArrivalClock(cmdb_sim) as clock:
+        run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = run.result
+
+    assert succeeded(result), run.describe()
+    assert result["changed"] is True
+    assert result["deleted"] == ids_of(devices)
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 3
+    # Retry-After: 1 is honoured although retry_delay is 0.05 s (the clock polls every 10 ms).
+    assert clock.gaps("batch_delete_inst")[0] >= 0.95
+    assert len(retry_warnings(result)) == 2, result.get("warnings")
+    assert all_gone(cmdb_sim, ids_of(devices))
+
+
+@pytest.mark.parametrize("fault,retries,needle", [
+    (THROTTLE_1306429, None, "1306429"),
+    (THROTTLE_1199997, 0, "1199997"),
+    (dict(THROTTLE_429, headers={"Retry-After": "0"}), 2, "429"),
+], ids=["1306429-default-retries", "1199997-retries-0", "429-retries-2"])
+def test_f15_endless_throttling_stops_after_the_configured_retries(cmdb_sim, bk_cc_instance, fault, retries, needle):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults("batch_delete_inst", [dict(fault, repeat=20)])
+    options = {} if retries is None else {"retries": retries}
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), **options)
+    result = failed_without_change(run)
+
+    expected_retries = 3 if retries is None else retries
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == expected_retries + 1
+    assert needle in result["msg"]
+    assert len(retry_warnings(result)) == expected_retries
+    assert still_there(cmdb_sim, ids_of(devices))
+
+
+@pytest.mark.parametrize("fault", [
+    THROTTLE_429,
+    THROTTLE_1306429,
+    {"status": 503, "content_type": "text/html", "body": "<html>503 Service Unavailable</html>"},
+    {"drop": True},
+], ids=["429", "1306429", "503", "dropped"])
+def test_f15_transient_lookup_failures_are_retried(cmdb_sim, bk_cc_instance, fault):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults("search_inst", [dict(fault, headers={"Retry-After": "0"}) if "headers" in fault else fault])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+
+    assert succeeded(run.result), run.describe()
+    assert run.result["deleted"] == ids_of(devices)
+    assert len(calls(cmdb_sim, "search_inst")) == 2
+    assert len(retry_warnings(run.result)) == 1
+
+
+@pytest.mark.parametrize("code", [1101075, 9900403, 1199000, 1306406])
+def test_f15_definite_errors_are_not_retried(cmdb_sim, bk_cc_instance, code):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"envelope": {"result": False, "code": code, "message": "refused"}, "repeat": 5}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = failed_without_change(run)
+
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
+    assert result["code"] == code
+    assert retry_warnings(result) == []
+
+
+# --- F22: success shapes; errors inside 200 and 500 ------------------------------------------------
+
+@pytest.mark.parametrize("reply", [
+    {"result": True, "code": 0, "message": "success", "permission": None, "request_id": "r-1", "data": None},
+    {"result": True, "code": 0, "message": "success", "permission": None, "request_id": "r-1", "data": "success"},
+    {"result": True, "code": 0},
+], ids=["data-null", "data-success", "bare"])
+def test_f22_every_success_shape_counts_as_deleted(cmdb_sim, bk_cc_instance, reply):
+    devices = add_devices(cmdb_sim, 2)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"status": 200, "body": reply, "apply": True}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = run.result
+
+    assert succeeded(result), run.describe()
+    assert result["changed"] is True
+    assert result["deleted"] == ids_of(devices)
+    if "request_id" in reply:
+        assert "r-1" in result["request_ids"]
+    assert all_gone(cmdb_sim, ids_of(devices))
+
+
+@pytest.mark.parametrize("api", ["batch_delete_inst", "search_inst"])
+@pytest.mark.parametrize("status,body,needles", [
+    (200, {"result": False, "code": 1101001, "message": "delete failed", "request_id": "r-c"}, ["1101001", "delete failed"]),
+    (500, {"result": False, "code": 1199999, "message": "internal server error", "request_id": "r-d"}, ["500", "1199999", "internal server error"]),
+], ids=["200-result-false", "500-json"])
+def test_f22_error_envelopes_fail_with_code_message_and_request_id(cmdb_sim, bk_cc_instance, api, status, body, needles):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults(api, [{"status": status, "body": body, "repeat": 10}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = failed_without_change(run)
+
+    for needle in needles:
+        assert needle in result["msg"]
+    assert result["code"] == body["code"]
+    assert result["request_id"] == body["request_id"]
+    assert result["deleted"] == []
+    assert still_there(cmdb_sim, ids_of(devices))
+
+
+# --- deletes without a clear answer are settled by a new look-up ------------------------------------
+
+@pytest.mark.parametrize("fault,delete_requests", [
+    ({"drop": True, "apply": True}, 1),
+    ({"drop": True}, 2),
+    ({"status": 502, "content_type": "text/html", "body": "<html>502 Bad Gateway</html>", "apply": True}, 1),
+    ({"status": 504, "content_type": "text/html", "body": "<html>504 Gateway Time-out</html>"}, 2),
+    ({"envelope": {"result": False, "code": 1306201, "message": "Request third-party system error"}, "apply": True}, 1),
+    ({"envelope": {"result": False, "code": 1306201, "message": "Request third-party system error"}}, 2),
+    ({"status": 200, "content_type": "text/html", "body": "<html>gateway says hi</html>", "apply": True}, 1),
+], ids=["dropped-applied", "dropped-not-applied", "502-applied", "504-not-applied", "1306201-applied", "1306201-not-applied",
+        "200-html-applied"])
+def test_ambiguous_delete_is_settled_by_a_new_lookup(cmdb_sim, bk_cc_instance, fault, delete_requests):
+    devices = add_devices(cmdb_sim, 3)
+    ids = ids_of(devices)
+    cmdb_sim.queue_faults("batch_delete_inst", [fault])
+    run = bk_cc_instance(cmdb_sim, ids)
+    result = run.result
+
+    assert succeeded(result), run.describe()
+    assert result["changed"] is True
+    assert result["deleted"] == ids
+    assert result["instances"] == devices
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == delete_requests
+    first_delete = calls(cmdb_sim, "batch_delete_inst")[0]["seq"]
+    assert any(entry["seq"] > first_delete for entry in calls(cmdb_sim, "search_inst")), "no look-up after the unanswered delete"
+    assert all_gone(cmdb_sim, ids)
+
+
+def test_ambiguous_delete_without_retries_reports_what_is_still_there(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 3)
+    ids = ids_of(devices)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"drop": True}])
+    run = bk_cc_instance(cmdb_sim, ids, retries=0)
+    result = failed_without_change(run)
+
+    assert result["deleted"] == []
+    assert sorted(result["not_deleted"]) == sorted(ids)
+    assert "batch_delete_inst" in result["msg"]
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
+    assert still_there(cmdb_sim, ids)

@@ -1,0 +1,146 @@
+# Copyright: (c) 2026, blueking.cmdb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Slow servers and TLS: field cases F23 (timeouts) and F24 (self-signed certificates, proxies)."""
+
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+import trustme
+
+from cmdb_helpers import DEFAULT_OBJ, add_devices, calls, ids_of, succeeded
+
+# F23 uses 12 s replies against timeouts of 30 s and 5 s. The same ratios at 3 s against 10 s and
+# 1 s test the same thing (the option reaches both calls) in a fraction of the time.
+SLOW_REPLY = 3
+PATIENT_TIMEOUT = 10
+IMPATIENT_TIMEOUT = 1
+
+
+def dead_port():
+    """A local port with nothing listening (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def failed_without_change(run):
+    result = run.result
+    assert result.get("failed") is True, run.describe()
+    assert result.get("changed") is False, run.describe()
+    return result
+
+
+# --- F23: slow server -------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_f23_slow_server_within_the_timeout_succeeds(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 2)
+    cmdb_sim.queue_faults("search_inst", [{"delay": SLOW_REPLY}])
+    cmdb_sim.queue_faults("batch_delete_inst", [{"delay": SLOW_REPLY}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), timeout=PATIENT_TIMEOUT)
+
+    assert succeeded(run.result), run.describe()
+    assert run.result["deleted"] == ids_of(devices)
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
+    assert run.elapsed >= 2 * SLOW_REPLY
+
+
+def test_f23_lookup_slower_than_the_timeout_fails_naming_the_call(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 2)
+    cmdb_sim.queue_faults("search_inst", [{"delay": SLOW_REPLY}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), timeout=IMPATIENT_TIMEOUT, retries=0)
+    result = failed_without_change(run)
+
+    assert "timeout" in result["msg"].lower() or "timed out" in result["msg"].lower()
+    assert "search_inst" in result["msg"]
+    assert calls(cmdb_sim, "batch_delete_inst") == []
+
+
+@pytest.mark.slow
+def test_f23_delete_slower_than_the_timeout_is_checked_before_reporting(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 2)
+    ids = ids_of(devices)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"delay": SLOW_REPLY}])
+    run = bk_cc_instance(cmdb_sim, ids, timeout=IMPATIENT_TIMEOUT, retries=0)
+    result = run.result
+
+    assert result.get("failed") is True, run.describe()
+    assert "timeout" in result["msg"].lower() or "timed out" in result["msg"].lower()
+    assert "batch_delete_inst" in result["msg"]
+    first_delete = calls(cmdb_sim, "batch_delete_inst")[0]["seq"]
+    assert any(entry["seq"] > first_delete for entry in calls(cmdb_sim, "search_inst")), "no look-up after the timed-out delete"
+    # Whatever the look-up found, every id is accounted for exactly once.
+    reported = result["deleted"] + result.get("not_deleted", []) + result.get("unconfirmed", [])
+    assert sorted(reported) == sorted(ids)
+    assert result["changed"] is bool(result["deleted"])
+
+
+@pytest.mark.slow
+def test_f23_timed_out_delete_is_sent_again_when_the_ids_are_still_there(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 2)
+    ids = ids_of(devices)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"delay": SLOW_REPLY}])
+    run = bk_cc_instance(cmdb_sim, ids, timeout=IMPATIENT_TIMEOUT, retries=1)
+
+    assert succeeded(run.result), run.describe()
+    assert run.result["deleted"] == ids
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 2
+    assert not set(ids) & set(cmdb_sim.instance_ids(DEFAULT_OBJ))
+
+
+# --- F24: TLS with a private CA, proxies ------------------------------------------------------------
+
+def test_f24_self_signed_certificate_is_refused_by_default(cmdb_sim_tls, bk_cc_instance):
+    devices = add_devices(cmdb_sim_tls, 1)
+    run = bk_cc_instance(cmdb_sim_tls, ids_of(devices))
+    result = failed_without_change(run)
+
+    assert "certificate" in result["msg"].lower()
+    assert "validate_certs" in result["msg"]
+    assert "ca_path" in result["msg"]
+    assert cmdb_sim_tls.requests() == []
+
+
+def test_f24_certificate_from_another_ca_is_refused(cmdb_sim_tls, bk_cc_instance, tmp_path):
+    devices = add_devices(cmdb_sim_tls, 1)
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    run = bk_cc_instance(cmdb_sim_tls, ids_of(devices), ca_path=str(other_ca))
+    result = failed_without_change(run)
+
+    assert "validate_certs" in result["msg"] and "ca_path" in result["msg"]
+    assert cmdb_sim_tls.requests() == []
+
+
+@pytest.mark.parametrize("tls_options", ["validate_certs_false", "ca_path"])
+def test_f24_private_ca_or_no_verification_reaches_both_calls(cmdb_sim_tls, bk_cc_instance, tls_options):
+    devices = add_devices(cmdb_sim_tls, 2)
+    options = {"validate_certs": False} if tls_options == "validate_certs_false" else {"ca_path": cmdb_sim_tls.ca_file}
+    run = bk_cc_instance(cmdb_sim_tls, ids_of(devices), **options)
+
+    assert succeeded(run.result), run.describe()
+    assert run.result["deleted"] == ids_of(devices)
+    assert len(calls(cmdb_sim_tls, "search_inst")) >= 1
+    assert len(calls(cmdb_sim_tls, "batch_delete_inst")) == 1
+
+
+def test_f24_no_proxy_bypasses_a_dead_https_proxy(cmdb_sim_tls, bk_cc_instance):
+    devices = add_devices(cmdb_sim_tls, 1)
+    proxy = "http://127.0.0.1:%d" % dead_port()
+    env = {"https_proxy": proxy, "HTTPS_PROXY": proxy, "no_proxy": urlsplit(cmdb_sim_tls.url).hostname}
+    run = bk_cc_instance(cmdb_sim_tls, ids_of(devices), ca_path=cmdb_sim_tls.ca_file, env=env)
+
+    assert succeeded(run.result), run.describe()
+    assert len(calls(cmdb_sim_tls, "search_inst")) >= 1
+    assert len(calls(cmdb_sim_tls, "batch_delete_inst")) == 1
+
+
+def test_f24_proxy_from_the_environment_is_used(cmdb_sim_tls, bk_cc_instance):
+    devices = add_devices(cmdb_sim_tls, 1)
+    proxy = "http://127.0.0.1:%d" % dead_port()
+    run = bk_cc_instance(cmdb_sim_tls, ids_of(devices), ca_path=cmdb_sim_tls.ca_file, env={"https_proxy": proxy, "HTTPS_PROXY": proxy})
+    result = failed_without_change(run)
+
+    assert "proxy" in result["msg"].lower()
+    assert cmdb_sim_tls.requests() == []
