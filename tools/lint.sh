@@ -20,6 +20,9 @@ case "${STAGE_DIR}" in
     *) echo "lint: ${STAGE_DIR} is not .../ansible_collections/blueking/cmdb (run 'make stage')" >&2; exit 2 ;;
 esac
 cd "${STAGE_DIR}"
+# The stage's ansible_collections root, so that playbooks resolve blueking.cmdb.* to this copy
+# (and to nothing installed elsewhere on the machine).
+COLLECTIONS_ROOT="$(cd ../../.. && pwd)"
 
 declare -a SUMMARY=()
 overall=0
@@ -44,7 +47,7 @@ step() {
 # tests/output holds ansible-test's virtualenvs when sanity ran first in the same stage;
 # tools/ and tests/ never ship (galaxy.yml build_ignore) and hold no playbooks.
 step "ansible-lint --profile production" \
-    ansible-lint --profile production --offline --strict --nocolor \
+    env ANSIBLE_COLLECTIONS_PATH="${COLLECTIONS_ROOT}" ansible-lint --profile production --offline --strict --nocolor \
     --exclude tests/ --exclude tools/ --exclude .ci/
 
 step "antsibull-changelog lint" \
