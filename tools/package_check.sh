@@ -63,17 +63,20 @@ done
 echo "$(wc -l < "${WORK_DIR}/contents.txt") entries; no development files; all of: ${required[*]}"
 
 section "install --offline into ${COLLECTIONS_PATH}"
-ansible-galaxy collection install --offline --collections-path "${COLLECTIONS_PATH}" "${tarball}"
+ANSIBLE_COLLECTIONS_PATH="${COLLECTIONS_PATH}" \
+    ansible-galaxy collection install --offline --collections-path "${COLLECTIONS_PATH}" "${tarball}"
 [[ -f "${INSTALLED}/MANIFEST.json" ]] || fail "nothing installed at ${INSTALLED}"
 ANSIBLE_COLLECTIONS_PATH="${COLLECTIONS_PATH}" \
     ansible-galaxy collection verify --offline --collections-path "${COLLECTIONS_PATH}" blueking.cmdb
 # The installed module's docs must load from the installed copy alone.
 ANSIBLE_COLLECTIONS_PATH="${COLLECTIONS_PATH}" ansible-doc --json blueking.cmdb.bk_cc_instance \
-    | python3 -c '
+    > "${WORK_DIR}/ansible-doc.json" || fail "ansible-doc cannot load blueking.cmdb.bk_cc_instance from the installed copy"
+python3 - "${WORK_DIR}/ansible-doc.json" <<'PY'
 import json, sys
-doc = json.load(sys.stdin)["blueking.cmdb.bk_cc_instance"]
-print("ansible-doc blueking.cmdb.bk_cc_instance: %s (%d options)" % (doc["doc"]["short_description"], len(doc["doc"]["options"])))
-'
+with open(sys.argv[1], encoding="utf-8") as doc_file:
+    doc = json.load(doc_file)["blueking.cmdb.bk_cc_instance"]["doc"]
+print("ansible-doc blueking.cmdb.bk_cc_instance: %s (%d options)" % (doc["short_description"], len(doc["options"])))
+PY
 
 section "demo playbook against the installed collection"
 if [[ -f "${TOOLS_DIR}/demo.sh" ]]; then
