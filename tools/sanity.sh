@@ -55,13 +55,14 @@ print(get_venv_packages(types.SimpleNamespace(version=sys.argv[1]))["pip"])
 }
 
 find_python313() {
-    local candidate found=""
+    local candidate found="" pyenv_root="${PYENV_ROOT:-${HOME}/.pyenv}"
     if command -v pyenv >/dev/null 2>&1; then
-        # Globs sort lexically; the last 3.13.x wins, which is the newest up to 3.13.9.
-        for candidate in "$(pyenv root)"/versions/3.13*/bin/python3; do
-            [[ -x "${candidate}" ]] && found="${candidate}"
-        done
+        pyenv_root="$(pyenv root)"
     fi
+    # Globs sort lexically; the last 3.13.x wins, which is the newest up to 3.13.9.
+    for candidate in "${pyenv_root}"/versions/3.13*/bin/python3; do
+        [[ -x "${candidate}" ]] && found="${candidate}"
+    done
     if [[ -n "${found}" ]]; then
         echo "${found}"
         return 0
