@@ -44,7 +44,7 @@ def main(argv=None) -> int:
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *_signal: stop.set())
     # A plain wait() would not wake for signals on every platform; a timeout loop does.
     while not stop.wait(0.5):
         pass

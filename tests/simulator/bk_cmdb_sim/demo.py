@@ -79,7 +79,7 @@ def demo_state() -> dict:
     next_id = 1
     for obj_id, prefix, count, roles, vendors in DEVICES:
         records, serials = [], {}
-        for _ in range(count):
+        for _device in range(count):
             site, hall, role = rng.choice(SITES), rng.choice(HALLS), rng.choice(roles)
             serials[(site, hall, role)] = serials.get((site, hall, role), 0) + 1
             vendor, device_model, os_detail = rng.choice(vendors)
@@ -89,7 +89,7 @@ def demo_state() -> dict:
                 "bk_obj_id": obj_id,
                 "bk_inst_name": "%s-%s-%s-%s-%02d" % (prefix, site, hall, role, serials[(site, hall, role)]),
                 "bk_asset_id": "ZC%s%05d" % (created.year, next_id),
-                "bk_sn": "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(12)),
+                "bk_sn": "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _char in range(12)),
                 "bk_func": PURPOSES[role],
                 "bk_vendor": vendor,
                 "bk_model": device_model,
@@ -125,7 +125,7 @@ def retired_ids(state: dict | None = None) -> dict[str, list[int]]:
     tables = state["instances"].get("0", {})
     return {
         obj_id: sorted(r["bk_inst_id"] for r in tables.get(obj_id, []) if r.get("bk_biz_status") == "3")
-        for obj_id, *_ in DEVICES
+        for obj_id, *_details in DEVICES
     }
 
 

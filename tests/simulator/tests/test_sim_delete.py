@@ -183,7 +183,7 @@ def build_topology(simulator, with_host):
 
 def test_custom_mainline_with_hosts_below_is_refused(cmdb_sim, esb):
     add_mainline_level(cmdb_sim)
-    idc, _, sets, modules = build_topology(cmdb_sim, with_host=True)
+    idc, _other_idc, sets, modules = build_topology(cmdb_sim, with_host=True)
     reply = delete(esb, [idc], obj="bk_idc")
     assert (reply["code"], reply["message"]) == (1101030, "Having hosts under the target, deleting forbidden")
     assert idc in cmdb_sim.instance_ids("bk_idc")

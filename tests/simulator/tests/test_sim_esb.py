@@ -109,7 +109,7 @@ def test_success_envelope(esb, firewalls):
 
 
 def test_request_ids_are_fresh(esb):
-    ids = {esb("search_inst_by_object", **SEARCH)["request_id"] for _ in range(5)}
+    ids = {esb("search_inst_by_object", **SEARCH)["request_id"] for _call in range(5)}
     assert len(ids) == 5
 
 

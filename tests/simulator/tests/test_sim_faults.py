@@ -144,7 +144,7 @@ def test_faults_are_fifo_per_api_with_repeat(cmdb_sim, esb):
     cmdb_sim.queue_faults(DELETE, [{"envelope": {"code": 1}, "repeat": 2}, {"envelope": {"code": 2}}])
     cmdb_sim.queue_faults(DELETE, [{"envelope": {"code": 3}}])
     cmdb_sim.queue_faults("search_inst_by_object", [{"envelope": {"code": 9}}])
-    codes = [esb(DELETE, **delete_body([]))["code"] for _ in range(5)]
+    codes = [esb(DELETE, **delete_body([]))["code"] for _call in range(5)]
     assert codes == [1, 1, 2, 3, 0]
     assert esb("search_inst_by_object", bk_obj_id="bk_firewall")["code"] == 9
 

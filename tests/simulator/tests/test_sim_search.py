@@ -189,7 +189,7 @@ def test_search_object_instances_page_limit(esb, fleet, page):
 
 def nested(depth):
     rule = {"field": "bk_vendor", "operator": "equal", "value": "Huawei"}
-    for _ in range(depth):
+    for _level in range(depth):
         rule = {"condition": "AND", "rules": [rule]}
     return rule
 

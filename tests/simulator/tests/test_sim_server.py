@@ -29,7 +29,7 @@ def test_keep_alive_reuses_one_connection(cmdb_sim, esb):
     body = json.dumps(dict(esb.auth, bk_obj_id="bk_firewall"))
     connection.request("POST", SEARCH, body, {"Content-Type": "application/json"})
     sock = connection.sock
-    for _ in range(20):
+    for _call in range(20):
         reply = connection.getresponse()
         assert reply.status == 200
         assert json.loads(reply.read())["result"] is True
@@ -50,7 +50,7 @@ def test_chunked_request_body(cmdb_sim, esb):
 def test_requests_are_fast(cmdb_sim, esb):
     # A generous bound: the point is to catch a Nagle-style 40 ms stall per request.
     started = time.perf_counter()
-    for _ in range(50):
+    for _call in range(50):
         esb("search_inst_by_object", bk_obj_id="bk_firewall")
     assert (time.perf_counter() - started) / 50 < 0.05
 
@@ -228,7 +228,7 @@ def test_demo_data():
     assert not any(("bk_firewall", i) in associated for i in retired["bk_firewall"])
     assert all(tables["bk_switch"][0]["bk_inst_id"] <= i and a == "bk_switch" for a, i in associated)
     by_id = {r["bk_inst_id"]: r for r in devices}
-    assert all(by_id[i]["bk_biz_status"] == "2" for _, i in associated)
+    assert all(by_id[i]["bk_biz_status"] == "2" for _obj, i in associated)
 
 
 def test_demo_state_loads_and_retired_firewalls_delete(esb):

@@ -31,7 +31,8 @@ def test_create_returns_the_stored_record(cmdb_sim, esb):
 
 
 def test_one_id_sequence_for_all_ordinary_models(esb):
-    ids = [create(esb, obj, bk_inst_name=name, bk_asset_id=name)["data"]["bk_inst_id"] for obj, name in (("bk_switch", "a"), ("bk_router", "a"), ("bk_switch", "b"))]
+    models = (("bk_switch", "a"), ("bk_router", "a"), ("bk_switch", "b"))
+    ids = [create(esb, obj, bk_inst_name=name, bk_asset_id=name)["data"]["bk_inst_id"] for obj, name in models]
     assert ids == [1, 2, 3]
 
 
