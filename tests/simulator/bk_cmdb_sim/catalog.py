@@ -103,7 +103,7 @@ def model(numeric_id, obj_id, name, classification, kind, attributes):
         "bk_classification_id": classification,
         "bk_obj_icon": "icon-cc-default",
         "bk_ispaused": False,
-        "ispre": kind != "custom" and kind != "mainline",
+        "ispre": True,
         "kind": kind,
         "attributes": attributes,
     }

@@ -124,7 +124,7 @@ def _check_unique(state, model, record, supplier, staged=None):
 
     `staged` holds records changed earlier in the same transaction; they count instead of the stored ones.
     """
-    table = {**state.table(model["bk_obj_id"], supplier), **(staged or {})}
+    table = {**state.records(model["bk_obj_id"], supplier), **(staged or {})}
     for attr in model["attributes"]:
         prop_id = attr["bk_property_id"]
         value = record.get(prop_id)
@@ -159,12 +159,12 @@ def search_inst(state, call):
     conditions = _decode(call.body.get("condition"), dict)
     fields = _decode(call.body.get("fields"), dict)
     page = _decode(call.body.get("page"), dict)
-    records = query.mongo_filter(state.table(obj_id, call.supplier).values(), _search_inst_rules(conditions.get(obj_id)))
+    records = query.mongo_filter(state.records(obj_id, call.supplier).values(), _search_inst_rules(conditions.get(obj_id)))
     for other_obj, rules in conditions.items():
         if other_obj == obj_id:
             continue
         # A condition on another model keeps the instances associated with its matches.
-        matches = query.mongo_filter(state.table(other_obj, call.supplier).values(), _search_inst_rules(rules))
+        matches = query.mongo_filter(state.records(other_obj, call.supplier).values(), _search_inst_rules(rules))
         other_field = state.id_field(other_obj)
         related = set()
         for match in matches:
@@ -184,7 +184,7 @@ def search_inst_by_object(state, call):
     condition = _decode(call.body.get("condition"), dict)
     fields = _decode(call.body.get("fields"), list)
     page = _decode(call.body.get("page"), dict)
-    records = query.mongo_filter(state.table(model["bk_obj_id"], call.supplier).values(), condition)
+    records = query.mongo_filter(state.records(model["bk_obj_id"], call.supplier).values(), condition)
     records = query.sort_records(records, page.get("sort"), INST_ID)
     info = [query.project(r, fields) for r in query.page_slice(records, page)]
     count = 0 if call.body.get("disable_counter") else len(records)
@@ -198,7 +198,7 @@ def _query_builder_records(state, call, model):
             query.validate_rules(conditions)
         except query.QueryError as exc:
             raise cmdb_error(PARAMS_INVALID, "conditions: %s" % exc) from None
-    return [r for r in state.table(model["bk_obj_id"], call.supplier).values() if query.rules_match(r, conditions)]
+    return [r for r in state.records(model["bk_obj_id"], call.supplier).values() if query.rules_match(r, conditions)]
 
 
 def search_object_instances(state, call):
@@ -350,12 +350,12 @@ def _mainline_subtree(state, obj_id, inst_ids, supplier):
     while parents and chain[level + 1] != "module":
         child_obj = chain[level + 1]
         children = [
-            cid for cid, rec in state.table(child_obj, supplier).items()
+            cid for cid, rec in state.records(child_obj, supplier).items()
             if rec.get("bk_parent_id") in parents and (child_obj != "set" or not rec.get("default"))
         ]
         below[child_obj] = children
         parents, level = children, level + 1
-    modules = [mid for mid, rec in state.table("module", supplier).items() if parents and rec.get("bk_set_id") in parents]
+    modules = [mid for mid, rec in state.records("module", supplier).items() if parents and rec.get("bk_set_id") in parents]
     below["module"] = modules
     hosts = [b["bk_host_id"] for b in state.host_modules if b.get("bk_supplier_account", "0") == supplier and b["bk_module_id"] in modules]
     return below, hosts
@@ -364,7 +364,7 @@ def _mainline_subtree(state, obj_id, inst_ids, supplier):
 def _delete_instances(state, model, inst_ids, supplier):
     """The transaction of DeleteInstByInstID (contract §4 C): all checks first, then all changes."""
     obj_id = model["bk_obj_id"]
-    table = state.table(obj_id, supplier)
+    table = state.records(obj_id, supplier)
     existing = [i for i in dict.fromkeys(inst_ids) if i in table]
     if not existing:
         return

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .errors import DB_SELECT_FAILED, PARAMS_INVALID, cmdb_error
+from .errors import DB_SELECT_FAILED, JSON_UNMARSHAL_FAILED, PARAMS_INVALID, cmdb_error
 
 
 class QueryError(ValueError):
@@ -294,6 +294,8 @@ def _rank(value):
 
 
 def sort_records(records, sort, default_field):
+    if sort is not None and not isinstance(sort, str):
+        raise cmdb_error(JSON_UNMARSHAL_FAILED)
     ordered = sorted(records, key=lambda r: _rank(r.get(default_field)))
     for field, descending in reversed(_sort_keys(sort)):
         ordered.sort(key=lambda r, f=field: _rank(r.get(f)), reverse=descending)
@@ -305,7 +307,9 @@ def page_slice(records, page):
     page = page or {}
     start = page.get("start") or 0
     limit = page.get("limit") or 0
-    if not isinstance(start, int) or not isinstance(limit, int) or start < 0 or limit < 0:
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, limit)):
+        raise cmdb_error(JSON_UNMARSHAL_FAILED)
+    if start < 0 or limit < 0:
         raise cmdb_error(PARAMS_INVALID, "page")
     return records[start:start + limit] if limit else records[start:]
 

@@ -55,9 +55,9 @@ def call_api(state: State, api: str, raw_body: str) -> Reply:
     try:
         if api not in HANDLERS:
             raise esb.component_not_found(api)
-        call = esb.authenticate(state, api, esb.parse_body(raw_body))
+        body = esb.parse_body(raw_body)
         with state.lock:
-            data = HANDLERS[api](state, call)
+            data = HANDLERS[api](state, esb.authenticate(state, api, body))
         return Reply(body=esb.success(data))
     except ApiError as exc:
         return Reply(body=esb.failure(exc))

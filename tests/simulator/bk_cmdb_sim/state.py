@@ -128,7 +128,7 @@ class State:
                 "object_associations": self.object_associations,
                 "instances": {
                     supplier: {obj: [table[k] for k in sorted(table)] for obj, table in per_model.items() if table}
-                    for supplier, per_model in self.instances.items()
+                    for supplier, per_model in self.instances.items() if any(per_model.values())
                 },
                 "associations": self.associations,
                 "host_modules": self.host_modules,
@@ -147,11 +147,15 @@ class State:
         return catalog.ID_FIELDS.get(obj_id, INST_ID)
 
     def table(self, obj_id: str, supplier: str = "0") -> dict:
-        """Records of one model for one supplier account, by id (created empty on demand)."""
+        """Records of one model for one supplier account, by id, for writing (created empty on demand)."""
         return self.instances.setdefault(str(supplier), {}).setdefault(obj_id, {})
 
+    def records(self, obj_id: str, supplier: str = "0") -> dict:
+        """Records of one model for one supplier account, by id, for reading (nothing is created)."""
+        return self.instances.get(str(supplier), {}).get(obj_id, {})
+
     def find(self, obj_id, inst_id, supplier="0"):
-        return self.instances.get(str(supplier), {}).get(obj_id, {}).get(inst_id)
+        return self.records(obj_id, supplier).get(inst_id)
 
     def allocate_id(self, field: str) -> int:
         value = self.next_ids[field]

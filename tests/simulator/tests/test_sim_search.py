@@ -283,3 +283,21 @@ def test_search_object_attribute(cmdb_sim, esb):
     cmdb_sim.load(state)
     # bk_parent_id is a system attribute: never listed.
     assert [a["bk_property_id"] for a in esb("search_object_attribute", bk_obj_id="bk_idc")["data"]] == ["bk_inst_name"]
+
+
+@pytest.mark.parametrize("page, code", [
+    ({"limit": "10"}, 1199000),
+    ({"start": True}, 1199000),
+    ({"sort": 5}, 1199000),
+    ({"limit": -1}, 1199006),
+])
+def test_bad_page_values(esb, fleet, page, code):
+    assert esb("search_inst_by_object", bk_obj_id="bk_firewall", page=page)["code"] == code
+    assert esb("search_inst", bk_obj_id="bk_firewall", page=page)["code"] == code
+
+
+def test_searching_an_unknown_account_leaves_no_trace(cmdb_sim, esb):
+    esb("search_inst_by_object", bk_obj_id="bk_firewall", bk_supplier_account="nobody")
+    condition = {"bk_teapot": [{"field": "x", "operator": "$eq", "value": 1}]}
+    esb("search_inst", bk_obj_id="bk_firewall", bk_supplier_account="nobody", condition=condition)
+    assert list(cmdb_sim.dump()["instances"]) == ["0"]
