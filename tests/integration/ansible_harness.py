@@ -3,10 +3,10 @@
 """Run a module of this collection the way a user does: `ansible-playbook` in a subprocess.
 
 Nothing here knows about CMDB. A playbook is built from Python data, written as JSON (which is
-YAML, so booleans, floats and strings reach Ansible exactly as the test wrote them), run against
-`localhost` with the interpreter running pytest, and the registered result of every task is read
-back from a file written by a last `copy` task. That task has `check_mode: false`, so results
-come back from `--check` runs too.
+YAML, so booleans, floats and strings reach Ansible exactly as the test wrote them), and run
+against `localhost` with the interpreter running pytest. The full result of every task (what
+`register` would hold, plus `invocation`) is written to a file by the `registered_results`
+callback next to this file, in --check runs as well.
 """
 
 import json
@@ -24,6 +24,9 @@ COLLECTION = "cmdb"
 # ANSIBLE_* configuration or proxies would change what the module does.
 _SCRUBBED_PREFIXES = ("BK_", "ANSIBLE_")
 _SCRUBBED_NAMES = {"http_proxy", "https_proxy", "no_proxy", "all_proxy", "requests_ca_bundle", "ssl_cert_file", "curl_ca_bundle"}
+
+CALLBACK_DIR = Path(__file__).resolve().parent / "harness_callbacks"
+CALLBACK_NAME = "registered_results"
 
 # Signs that a module crashed instead of failing politely.
 CRASH_MARKERS = ("Traceback (most recent call last)", "MODULE FAILURE")
@@ -129,6 +132,8 @@ class PlaybookRunner:
             # Keep [WARNING] lines for what the module says, not for the implicit localhost.
             "ANSIBLE_LOCALHOST_WARNING": "False",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_DIR),
+            "ANSIBLE_CALLBACKS_ENABLED": CALLBACK_NAME,
             "PYTHONDONTWRITEBYTECODE": "1",
         })
         env.update(extra or {})
@@ -143,25 +148,16 @@ class PlaybookRunner:
                 handle.write("# written by the integration harness: no settings on purpose\n")
         return config
 
-    def playbook(self, tasks, results_file, module_defaults=None, play_vars=None):
+    def playbook(self, tasks, module_defaults=None, play_vars=None):
         play_vars = dict(play_vars or {})
         play_vars.setdefault("ansible_python_interpreter", self.interpreter)
         play_vars.setdefault("ansible_connection", "local")
         play = {"name": "harness", "hosts": "localhost", "gather_facts": False, "vars": play_vars, "tasks": []}
         if module_defaults:
             play["module_defaults"] = module_defaults
-        registered = []
         for index, task in enumerate(tasks):
-            name = "result_%d" % index
-            registered.append(name)
-            # ignore_errors keeps the play going so that a failed task's result is saved as well.
-            play["tasks"].append(dict(task, register=name, ignore_errors=True))
-        play["tasks"].append({
-            "name": "save registered results",
-            "ansible.builtin.copy": {"content": "{{ [%s] | to_json }}" % ", ".join(registered), "dest": str(results_file), "mode": "0600"},
-            "check_mode": False,
-            "diff": False,
-        })
+            # ignore_errors keeps the play going, so a failed task does not hide the ones after it.
+            play["tasks"].append(dict(task, register="result_%d" % index, ignore_errors=True))
         return [play]
 
     def run_tasks(self, tasks, check=False, diff=False, verbosity=0, env=None, module_defaults=None, play_vars=None, extra_vars=None, timeout=300):
@@ -177,7 +173,7 @@ class PlaybookRunner:
         results_file = rundir / "results.json"
         playbook_file = rundir / "playbook.json"
         with open(playbook_file, "w", encoding="utf-8") as handle:
-            json.dump(self.playbook(tasks, results_file, module_defaults, play_vars), handle, indent=2)
+            json.dump(self.playbook(tasks, module_defaults, play_vars), handle, indent=2)
         argv = [ansible_playbook_command(), "-i", "localhost,", str(playbook_file)]
         if extra_vars:
             vars_file = rundir / "extra_vars.json"
@@ -192,7 +188,8 @@ class PlaybookRunner:
             argv.append("-" + "v" * verbosity)
         started = time.monotonic()
         try:
-            proc = subprocess.run(argv, cwd=rundir, env=self.environ(env), capture_output=True, text=True, timeout=timeout, check=False)
+            proc = subprocess.run(argv, cwd=rundir, env=self.environ(dict(env or {}, HARNESS_RESULTS_FILE=str(results_file))),
+                                  capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise HarnessError("ansible-playbook did not finish within %ss: %s" % (timeout, " ".join(argv))) from exc
         elapsed = time.monotonic() - started
@@ -202,7 +199,7 @@ class PlaybookRunner:
                 results = json.load(handle)
         run = PlaybookRun(argv, proc.returncode, proc.stdout, proc.stderr, results, elapsed)
         if len(results) != len(tasks):
-            raise HarnessError("the playbook saved no results (it did not reach its last task)\n" + run.describe())
+            raise HarnessError("expected %d task results, got %d (did the playbook run?)\n%s" % (len(tasks), len(results), run.describe()))
         return run
 
     def run(self, module, args, **options):
