@@ -224,7 +224,8 @@ class Simulator:
         self._server = server
         scheme = "https" if self.tls else "http"
         self.url = "%s://127.0.0.1:%d" % (scheme, server.server_address[1])
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="bk-cmdb-sim", daemon=True)
+        # stop() waits up to one poll interval; tests start and stop a simulator per test.
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="bk-cmdb-sim", daemon=True)
         self._thread.start()
         return self
 
