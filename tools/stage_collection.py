@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Copy the collection's files into a directory shaped like ansible_collections/blueking/cmdb.
 
 ansible-test and ansible-playbook only find a collection below a real (not symlinked) path

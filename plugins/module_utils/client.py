@@ -118,7 +118,7 @@ def decode_body(content, headers):
     """
     charset = "utf-8"
     for part in (_header(headers, "Content-Type") or "").split(";")[1:]:
-        key, _, value = part.strip().partition("=")
+        key, dummy, value = part.strip().partition("=")
         if key.lower() == "charset" and value.strip(" \"'"):
             charset = value.strip(" \"'")
     try:

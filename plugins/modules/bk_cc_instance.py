@@ -23,7 +23,7 @@ description:
   - When a delete's answer is lost (timeout, dropped connection, gateway error page), the
     batch's ids are looked up again before anything is reported or retried.
 author:
-  - blueking.cmdb contributors
+  - BlueKing CMDB collection maintainers (@blueking-cmdb)
 requirements:
   - requests
 extends_documentation_fragment:
@@ -70,8 +70,8 @@ options:
     type: int
     default: 500
 notes:
-  - The module talks to ESB over HTTP from wherever it runs; run it on the controller with
-    C(delegate_to: localhost) (or C(hosts: localhost)), where C(requests) is installed.
+  - "The module talks to ESB over HTTP from wherever it runs; run it on the controller with
+    C(delegate_to: localhost) (or C(hosts: localhost)), where C(requests) is installed."
   - If a batch fails, the batches before it stay deleted and no later batch is sent; the
     result lists RV(deleted) and RV(not_deleted) so that a re-run finishes the job.
 seealso:

@@ -92,8 +92,8 @@ def test_gateway_error_reads_code_name_and_headers():
 
 
 def test_gateway_error_code_only_in_headers():
-    error = failure({"result": False}, status=429, headers={"X-Bkapi-Error-Code": "1642901", "X-Bkapi-Error-Message": "rate limited",
-                                                           "Retry-After": "2"})
+    headers = {"X-Bkapi-Error-Code": "1642901", "X-Bkapi-Error-Message": "rate limited", "Retry-After": "2"}
+    error = failure({"result": False}, status=429, headers=headers)
     assert (error.code, error.server_message, error.retry_after) == (1642901, "rate limited", 2.0)
     assert error.retryable and not error.ambiguous
 
@@ -205,7 +205,7 @@ def make_client(session, **kwargs):
 
 def test_body_carries_credentials_supplier_account_and_payload():
     session = FakeSession(OK)
-    client, _, _ = make_client(session)
+    client = make_client(session)[0]
     client.call("batch_delete_inst", {"bk_obj_id": "bk_firewall", "delete": {"inst_ids": [46]}})
     post = session.posts[0]
     assert post["url"] == "https://paas.example.test/api/c/compapi/v2/cc/batch_delete_inst/"
@@ -243,7 +243,7 @@ def test_throttling_is_retried_honouring_retry_after_with_one_warning_each():
 def test_retries_stop_at_the_limit_and_raise_the_last_error():
     throttled = FakeResponse({"result": False, "code": 1306429, "message": "rate limit"})
     session = FakeSession(throttled, throttled, throttled)
-    client, warnings, _ = make_client(session, retries=2)
+    client, warnings = make_client(session, retries=2)[:2]
     with pytest.raises(ApiError) as info:
         client.call("search_inst", {})
     assert info.value.code == 1306429 and len(session.posts) == 3 and len(warnings) == 2
@@ -274,7 +274,7 @@ def test_secrets_echoed_by_the_server_are_masked_everywhere():
     session = FakeSession(FakeResponse({"result": False, "code": 1306406, "request_id": "r-s",
                                         "message": "app secret check failed for ansible-test, got S3cr3t-Value-XYZ",
                                         "permission": {"note": "token T0ken-Value-ABC"}}))
-    client, _, _ = make_client(session, token="T0ken-Value-ABC")
+    client = make_client(session, token="T0ken-Value-ABC")[0]
     with pytest.raises(ApiError) as info:
         client.call("search_inst", {})
     dumped = str(info.value) + json.dumps(info.value.result_fields())

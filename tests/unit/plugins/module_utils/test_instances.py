@@ -140,7 +140,7 @@ class FakeClient:
         self.waits.append((api, attempt, str(error)))
 
     def sent(self, api):
-        return [payload for name, payload, _ in self.calls if name == api]
+        return [call[1] for call in self.calls if call[0] == api]
 
 
 def test_fake_client_matches_the_real_client_surface():
@@ -222,7 +222,7 @@ def test_1203_ids_go_in_three_batches_each_id_once():
     assert [len(d) for d in deletes] == [500, 500, 203]
     assert sum(deletes, []) == list(range(1, 1204))
     assert outcome.deleted_ids == list(range(1, 1204)) and len(client.sent("search_inst")) == 7
-    assert all(retry is False for name, _, retry in client.calls if name == "batch_delete_inst")
+    assert all(call[2] is False for call in client.calls if call[0] == "batch_delete_inst")
 
 
 def test_only_existing_ids_are_sent_in_request_order():
@@ -250,7 +250,10 @@ def test_ids_of_unsent_batches_are_reported_not_deleted():
 
 def test_a_failed_lookup_is_a_failure_never_nothing_to_delete():
     client = FakeClient([46])
-    client.faults["search_inst"] = [lambda fake, payload: (_ for _ in ()).throw(ApiError("search_inst", 9900403, "no permission"))]
+
+    def denied(fake, payload):
+        raise ApiError("search_inst", 9900403, "no permission")
+    client.faults["search_inst"] = [denied]
     outcome = delete_instances(client, "bk_firewall", [46], 500, check_mode=True)
     assert outcome.error.code == 9900403 and outcome.failed_batch is None and outcome.not_deleted_ids == [46]
     assert client.sent("batch_delete_inst") == []
