@@ -64,6 +64,7 @@ def test_f09_permission_object_is_returned_unchanged(cmdb_sim, bk_cc_instance, a
 
     assert result["code"] == 9900403
     assert "no permission" in result["msg"]
+    assert api in result["msg"] and "r-9" in result["msg"]
     assert result["permission"] == F09_PERMISSION
     assert result["request_id"] == "r-9"
     # A lookup that was refused is never "nothing to delete".

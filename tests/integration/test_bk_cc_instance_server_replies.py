@@ -188,8 +188,9 @@ def test_f15_throttled_delete_is_retried_after_retry_after_and_succeeds(cmdb_sim
     assert result["changed"] is True
     assert result["deleted"] == ids_of(devices)
     assert len(calls(cmdb_sim, "batch_delete_inst")) == 3
-    # Retry-After: 1 is honoured although retry_delay is 0.05 s (the clock polls every 10 ms).
-    assert clock.gaps("batch_delete_inst")[0] >= 0.95
+    # Retry-After: 1 is honoured although retry_delay is 0.05 s. The margin absorbs the clock's
+    # polling lag on a busy machine; ignoring the header would give a gap of about 0.05 s.
+    assert clock.gaps("batch_delete_inst")[0] >= 0.8
     assert len(retry_warnings(result)) == 2, result.get("warnings")
     assert all_gone(cmdb_sim, ids_of(devices))
 
@@ -274,7 +275,8 @@ def test_f22_error_envelopes_fail_with_code_message_and_request_id(cmdb_sim, bk_
     run = bk_cc_instance(cmdb_sim, ids_of(devices))
     result = failed_without_change(run)
 
-    for needle in needles:
+    # What a support ticket needs: the API, the code, the server's message and the request id.
+    for needle in needles + [api, body["request_id"]]:
         assert needle in result["msg"]
     assert result["code"] == body["code"]
     assert result["request_id"] == body["request_id"]
