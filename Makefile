@@ -6,16 +6,23 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(CURDIR)/$(VENV)/bin
 # ansible-test and ansible-playbook need the collection under a real path of this shape.
-COLLECTIONS_ROOT := $(CURDIR)/build
+COLLECTIONS_ROOT ?= $(CURDIR)/build
 STAGE := $(COLLECTIONS_ROOT)/ansible_collections/blueking/cmdb
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv stage pytest units integration simulator sanity lint package demo bench test clean
 
 help:
-	@echo "make demo   - start the CMDB simulator with sample data and run the example decommission playbook"
-	@echo "make test   - everything CI runs: sanity, unit, simulator and integration tests, lint, package check"
-	@echo "make bench  - benchmarks"
+	@echo "make demo         start the CMDB simulator with sample data and run the example decommission playbook"
+	@echo "make test         everything CI runs: sanity, lint, package, then all pytest suites"
+	@echo "make sanity       ansible-test sanity on ansible-core 2.19/Python 3.11 and 2.21/Python 3.13"
+	@echo "make lint         ansible-lint (production profile), changelog and docs linters"
+	@echo "make package      build the tarball, install it offline, run the demo from the installed copy"
+	@echo "make pytest       unit, simulator and integration tests (one pytest run)"
+	@echo "make units | simulator | integration    one of those suites"
+	@echo "make bench        benchmarks (pytest-benchmark)"
+	@echo "make clean        remove build output"
+	@echo "COLLECTIONS_ROOT=DIR stages the collection under DIR instead of ./build"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt tests/requirements.txt

@@ -110,7 +110,7 @@ declare -a SUMMARY=()
 overall=0
 
 run_leg() {
-    local label="$1" bin_dir="$2" py_version="$3" core_version start rc elapsed extra_args
+    local label="$1" bin_dir="$2" py_version="$3" core_version start rc elapsed extra_args log
     read -r -a extra_args <<< "${SANITY_ARGS:-}"
     core_version="$("${bin_dir}/python" -c 'import ansible; print(ansible.__version__)')"
     banner "sanity leg ${label}: ansible-core ${core_version} / Python ${py_version}"
@@ -122,15 +122,22 @@ run_leg() {
     fi
     seed_get_pip "${bin_dir}/python" "${py_version}"
     start=${SECONDS}
+    log="$(mktemp)"
     set +e
     (
         cd "${STAGE_DIR}"
         PATH="${bin_dir}:${PATH}" "${bin_dir}/ansible-test" sanity --venv --python "${py_version}" \
             --color no "${extra_args[@]}" 2>&1
-    ) | drop_pip_noise
+    ) | drop_pip_noise | tee "${log}"
     rc=${PIPESTATUS[0]}
     set -e
     elapsed=$((SECONDS - start))
+    # A run that found no files (e.g. everything git-ignored) exits 0 having checked nothing.
+    if grep -q 'All targets skipped' "${log}" || { [[ -z "${SANITY_ARGS:-}" ]] && ! grep -q 'Running sanity test "validate-modules"' "${log}"; }; then
+        echo "sanity: ansible-test checked no files in ${STAGE_DIR}; is the stage hidden by a .gitignore?" >&2
+        rc=1
+    fi
+    rm -f "${log}"
     if [[ ${rc} -eq 0 ]]; then
         SUMMARY+=("PASS  ${label}: ansible-core ${core_version} / Python ${py_version} (${elapsed}s)")
     else

@@ -21,6 +21,18 @@ def collection_files(repo_root):
     return sorted(p for p in set(out.split("\0")) if p and os.path.isfile(os.path.join(repo_root, p)))
 
 
+def make_own_repository(dest):
+    """Give the staged copy a git repository of its own.
+
+    ansible-test, ansible-lint and antsibull-docs list files with git when they find a
+    repository above them. The default stage lives in build/, which the project's
+    .gitignore excludes, so from the outer repository they would see no files at all and
+    pass having checked nothing. An empty repository at the stage root lists every file
+    there (less what the copied .gitignore excludes, such as tests/output/).
+    """
+    subprocess.run(["git", "init", "--quiet", dest], check=True)
+
+
 def stage(repo_root, dest):
     if not dest.rstrip("/").endswith(os.path.join("ansible_collections", "blueking", "cmdb")):
         raise SystemExit("destination must end in ansible_collections/blueking/cmdb: %s" % dest)
@@ -30,6 +42,7 @@ def stage(repo_root, dest):
         target = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(os.path.join(repo_root, rel), target)
+    make_own_repository(dest)
 
 
 def main():

@@ -36,13 +36,17 @@ options:
         skip user login; otherwise use O(bk_token).
       - One of O(bk_username) and O(bk_token) is required.
       - If both are set, only O(bk_token) is sent (ESB checks it first) and a warning says so.
-      - If not set, the value of the E(BK_USERNAME) environment variable is used.
+      - If neither O(bk_username) nor O(bk_token) is set, the E(BK_USERNAME) and E(BK_TOKEN)
+        environment variables are used. Setting either option (also through
+        C(module_defaults)) ignores both variables, so a token left in the environment never
+        overrides the user a play chose.
     type: str
   bk_token:
     description:
       - BlueKing login token of the user the calls are made as. Never shown in results,
         messages or logs. An empty value is not sent.
-      - If not set, the value of the E(BK_TOKEN) environment variable is used.
+      - Taken from the E(BK_TOKEN) environment variable only when neither O(bk_username) nor
+        O(bk_token) is set.
     type: str
   bk_supplier_account:
     description:

@@ -14,11 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import html
 import json
 import random
 import time
 
-from urllib.parse import urlparse
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote, quote_plus, urlparse
 
 try:
     import requests
@@ -54,13 +56,22 @@ class Reply:
         self.message = message
 
 
+def secret_forms(secret):
+    """The ways a server may echo a secret back: as sent, JSON-, HTML- or URL-escaped."""
+    forms = {secret, json.dumps(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False),
+             quote(secret, safe=""), quote_plus(secret, safe="")}
+    # Longest first, so a longer form is not half-replaced through a shorter one.
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
 def mask_secrets(text, secrets):
     """Replace every occurrence of each secret in ``text``; servers echo credentials back."""
     if not text:
         return text
     for secret in secrets:
         if secret:
-            text = text.replace(secret, MASK)
+            for form in secret_forms(secret):
+                text = text.replace(form, MASK)
     return text
 
 
@@ -87,14 +98,22 @@ def _as_code(value):
         return None
 
 
-def parse_retry_after(value):
-    """Seconds to wait from a ``Retry-After`` header (delta seconds only; dates are rare here)."""
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a ``Retry-After`` header: delta seconds or an HTTP date."""
     if value is None:
         return None
+    text = str(value).strip()
     try:
-        seconds = float(str(value).strip())
+        seconds = float(text)
     except ValueError:
-        return None
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+        seconds = max(seconds, 0.0)
     if seconds < 0:
         return None
     return min(seconds, MAX_RETRY_AFTER)
@@ -171,11 +190,15 @@ def parse_reply(api, http_status, headers, body_text, path):
     if ok_status and positive and not negative:
         return Reply(body.get("data"), request_id, message)
 
+    if ok_status and not negative:
+        # Neither success nor failure (no result/code, or "result": "true"): like an
+        # unreadable page, it may follow a completed write, so callers must check.
+        raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), (body_text or "").strip()[:EXCERPT_CHARS],
+                         request_id=request_id, retry_after=retry_after,
+                         what="a JSON body that is neither a success nor a failure envelope (no result true/false, no code)")
     note = None
     if result is True and code not in (None, 0):
         note = "the reply said result true with a non-zero code; treated as a failure"
-    elif ok_status and result is None and code is None:
-        note = "the reply had neither result nor code"
     raise ApiError(
         api, code, message if message is None else str(message), request_id=request_id,
         permission=permission if isinstance(permission, dict) else None,
@@ -232,7 +255,10 @@ class EsbClient:
         self._rand = rand
         self.session = session or requests.Session()
         # ca_path wins over validate_certs: a private CA is the way to keep verification on.
-        self.session.verify = ca_path if ca_path else validate_certs
+        # It is passed with every request, because requests lets REQUESTS_CA_BUNDLE and
+        # CURL_CA_BUNDLE override a session-level setting, and many CI and AWX images set them.
+        self.verify = ca_path if ca_path else validate_certs
+        self.session.verify = self.verify
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json",
                                      "User-Agent": USER_AGENT})
         self.request_ids = []
@@ -274,22 +300,30 @@ class EsbClient:
         body.update(self.auth)
         url = self.url_for(api)
         try:
-            response = self.session.post(url, data=json.dumps(body), timeout=self.timeout)
+            response = self.session.post(url, data=json.dumps(body), timeout=self.timeout, verify=self.verify)
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(api, url, exc)
+        except (OSError, ValueError) as exc:
+            # requests checks ca_path only when it opens the connection.
+            raise TransportError(api, "%s: cannot call %s: %s" % (api, url, mask_secrets(str(exc), self.secrets)),
+                                 retryable=False, ambiguous=False)
         path = urlparse(url).path
-        text = mask_secrets(decode_body(response.content, response.headers), self.secrets)
+        # Parse first, mask after: masking the raw text could break the JSON itself.
         try:
-            reply = parse_reply(api, response.status_code, response.headers, text, path)
-        except ApiError as error:
+            reply = parse_reply(api, response.status_code, response.headers, decode_body(response.content, response.headers), path)
+        except (ApiError, ReplyError) as error:
             self._remember(error.request_id)
-            error.permission = mask_data(error.permission, self.secrets)
-            raise
-        except ReplyError as error:
-            self._remember(error.request_id)
-            raise
+            raise self._masked(error)
         self._remember(reply.request_id)
         return reply
+
+    def _masked(self, error):
+        error.message = mask_secrets(error.message, self.secrets)
+        error.args = (error.message,)
+        if isinstance(error, ApiError):
+            error.server_message = mask_secrets(error.server_message, self.secrets)
+            error.permission = mask_data(error.permission, self.secrets)
+        return error
 
     def _remember(self, request_id):
         if request_id:

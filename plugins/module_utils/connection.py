@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from urllib.parse import urlparse
 
 from ansible.module_utils.basic import env_fallback
@@ -27,8 +29,9 @@ def connection_argument_spec():
         bk_paas_host=dict(type="str", required=True, fallback=(env_fallback, ["BK_PAAS_HOST"])),
         bk_app_code=dict(type="str", required=True, fallback=(env_fallback, ["BK_APP_CODE"])),
         bk_app_secret=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["BK_APP_SECRET"])),
-        bk_username=dict(type="str", fallback=(env_fallback, ["BK_USERNAME"])),
-        bk_token=dict(type="str", no_log=True, fallback=(env_fallback, ["BK_TOKEN"])),
+        # No env fallback for these two: see user_credentials().
+        bk_username=dict(type="str"),
+        bk_token=dict(type="str", no_log=True),
         bk_supplier_account=dict(type="str", default="0"),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
@@ -56,7 +59,21 @@ def normalize_base_url(value):
     return text.rstrip("/")
 
 
-def connection_settings(params):
+def user_credentials(params, environ):
+    """``(username, token)`` from the task, else from BK_USERNAME / BK_TOKEN.
+
+    The two are one setting: when the play names either, both environment variables are
+    ignored. Bound option by option, a stale BK_TOKEN left in an AWX credential would
+    override the bk_username a play sets, and ESB would reject the run on the token.
+    """
+    username = _blank_to_none(params.get("bk_username"))
+    token = params.get("bk_token") or None
+    if username or token:
+        return username, token
+    return _blank_to_none(environ.get("BK_USERNAME")), environ.get("BK_TOKEN") or None
+
+
+def connection_settings(params, environ=None):
     """Validate the connection options; returns a dict of ``EsbClient`` keyword arguments.
 
     Raises ``InputError`` before any HTTP call, naming the option. Secrets never appear in
@@ -68,8 +85,7 @@ def connection_settings(params):
     app_secret = params.get("bk_app_secret") or None
     if not app_secret:
         raise InputError("bk_app_secret is empty: set it or the BK_APP_SECRET environment variable")
-    username = _blank_to_none(params.get("bk_username"))
-    token = params.get("bk_token") or None
+    username, token = user_credentials(params, os.environ if environ is None else environ)
     if not username and not token:
         raise InputError(
             "one of bk_username or bk_token is required (or the BK_USERNAME / BK_TOKEN environment "
@@ -83,6 +99,10 @@ def connection_settings(params):
     retry_delay = params.get("retry_delay")
     if retry_delay is None or retry_delay < 0:
         raise InputError("retry_delay must be 0 or more seconds, got %r" % (retry_delay,))
+    ca_path = params.get("ca_path") or None
+    if ca_path and not os.path.isfile(ca_path):
+        raise InputError("ca_path %s is not a readable file: it must be a PEM file of the CA certificate(s) that signed "
+                         "the server's certificate" % ca_path)
     supplier_account = _blank_to_none(params.get("bk_supplier_account")) or "0"
     return dict(
         base_url=normalize_base_url(params.get("bk_paas_host")),
@@ -92,7 +112,7 @@ def connection_settings(params):
         token=token,
         supplier_account=supplier_account,
         validate_certs=params.get("validate_certs", True),
-        ca_path=params.get("ca_path"),
+        ca_path=ca_path,
         timeout=timeout,
         retries=retries,
         retry_delay=retry_delay,

@@ -97,12 +97,13 @@ class ApiError(BkCmdbError):
 class ReplyError(BkCmdbError):
     """The server answered, but not with a JSON envelope (HTML error page, plain text, empty)."""
 
-    def __init__(self, api, http_status, path, content_type, excerpt, request_id=None, retry_after=None):
+    def __init__(self, api, http_status, path, content_type, excerpt, request_id=None, retry_after=None,
+                 what="a body that is not a JSON envelope"):
         self.http_status = http_status
         self.request_id = request_id
         self.retry_after = retry_after
-        text = "%s: HTTP %s from %s with a body that is not a JSON envelope (Content-Type: %s): %s" % (
-            api, http_status, path, content_type or "none", excerpt if excerpt else "(empty body)")
+        text = "%s: HTTP %s from %s with %s (Content-Type: %s): %s" % (
+            api, http_status, path, what, content_type or "none", excerpt if excerpt else "(empty body)")
         if http_status == 404:
             text += " -- check bk_paas_host: calls go to <bk_paas_host>/api/c/compapi/v2/cc/<api>/"
         super(ReplyError, self).__init__(text, api=api)

@@ -38,7 +38,8 @@ BUILTIN_MODELS = {
     "bk_project": "delete_project",
 }
 OBJ_ID_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
-DIGITS = re.compile(r"^\s*\+?\d+\s*$")
+# ASCII only: int() would also take other scripts' digits ("٣" is 3), a likely data error.
+DIGITS = re.compile(r"^\s*\+?[0-9]+\s*$")
 
 
 def check_obj_id(value):

@@ -65,8 +65,9 @@ options:
     elements: raw
   batch_size:
     description:
-      - Most ids sent in one C(batch_delete_inst) request. Each request is one transaction on
-        the server.
+      - Most ids sent in one C(batch_delete_inst) request, from V(1) to V(500). Each request is
+        one transaction on the server; a smaller batch keeps each request short and limits
+        what a failure holds back.
     type: int
     default: 500
 notes:
@@ -165,7 +166,9 @@ request_ids:
   elements: str
   sample: [8c4f3a0e2b7d4f5c9e1a6b3d2c0f9e8a, 1f2e3d4c5b6a79880a1b2c3d4e5f6a7b]
 not_deleted:
-  description: Existing ids that were not deleted because the task failed (the failed batch and every later one).
+  description:
+    - Requested ids that were not deleted because the task failed - the failed batch and every later one.
+    - When the look-up before any delete failed, every requested id (nothing was deleted).
   returned: failure
   type: list
   elements: int
@@ -242,6 +245,9 @@ def argument_spec():
 
 def validate(params):
     """All task arguments checked before any HTTP call; raises ``InputError``."""
+    if params["state"] == "absent" and params["inst_ids"] is None:
+        # required_if only sees that the key is there; a blank "inst_ids:" must not pass as [].
+        raise InputError("inst_ids is required with state=absent and was null; give [] to delete nothing on purpose")
     return dict(
         connection=connection_settings(params),
         obj_id=check_obj_id(params["bk_obj_id"]),
@@ -307,6 +313,9 @@ def main():
         task = validate(module.params)
     except InputError as error:
         module.fail_json(msg=str(error))
+    # A token read from BK_TOKEN was never an option, so Ansible does not know to hide it.
+    if task["connection"]["token"]:
+        module.no_log_values.add(task["connection"]["token"])
     for warning in credential_warnings(task["connection"]):
         module.warn(warning)
 

@@ -113,6 +113,12 @@ def test_non_json_bodies_report_status_path_and_a_short_excerpt(status, content_
     assert error.ambiguous == (status >= 500 or status == 200)
 
 
+@pytest.mark.parametrize("body", [{}, {"data": None}, {"message": "ok"}, {"result": "true", "code": 0}])
+def test_a_2xx_json_body_that_is_neither_success_nor_failure_is_ambiguous(body):
+    error = failure(body)
+    assert isinstance(error, ReplyError) and error.ambiguous and "neither a success nor a failure" in str(error)
+
+
 def test_json_that_is_not_an_object_is_unreadable():
     assert isinstance(failure("[1, 2]"), ReplyError)
 
@@ -158,13 +164,31 @@ def test_backoff_doubles_is_capped_and_jittered():
     assert backoff_delay(2, 0.0) == 0.0
 
 
-@pytest.mark.parametrize("value, expected", [("1", 1.0), ("0.5", 0.5), (None, None), ("soon", None), ("-1", None), ("9999", 120.0)])
-def test_retry_after(value, expected):
-    assert parse_retry_after(value) == expected
+@pytest.mark.parametrize("value, expected", [
+    ("1", 1.0), ("0.5", 0.5), (None, None), ("soon", None), ("-1", None), ("9999", 120.0),
+    ("Wed, 21 Oct 2026 07:28:05 GMT", 5.0), ("Wed, 21 Oct 2026 07:27:00 GMT", 0.0), ("Wed, 21 Oct 2026 09:28:00 GMT", 120.0),
+])
+def test_retry_after_in_seconds_or_as_a_date(value, expected):
+    now = 1792567680.0  # 2026-10-21 07:28:00 UTC
+    assert parse_retry_after(value, now=now) == expected
 
 
 def test_mask_secrets_replaces_every_occurrence():
     assert mask_secrets("got S3cr3t and S3cr3t, T0k", ["S3cr3t", "T0k", None, ""]) == "got ******** and ********, ********"
+
+
+@pytest.mark.parametrize("echo", ["S3cr&t<X>Y\"q", "S3cr&amp;t&lt;X&gt;Y&quot;q", "S3cr&t<X>Y\\\"q", "S3cr%26t%3CX%3EY%22q"])
+def test_escaped_echoes_of_a_secret_are_masked_too(echo):
+    masked = mask_secrets("secret was [%s]" % echo, ['S3cr&t<X>Y"q'])
+    assert masked == "secret was [********]"
+
+
+def test_json_replies_are_parsed_before_masking_so_short_secrets_cannot_break_them():
+    session = FakeSession(FakeResponse({"result": False, "code": 1306000, "message": "APP Secret verification failed, 0", "request_id": "r0"}))
+    with pytest.raises(ApiError) as info:
+        make_client(session, app_secret="0")[0].call("search_inst", {})
+    assert isinstance(info.value, ApiError) and info.value.code == 1306000 and info.value.request_id == "r0"
+    assert info.value.server_message.endswith("failed, ********")
 
 
 class FakeResponse:
@@ -184,8 +208,8 @@ class FakeSession:
         self.headers = {}
         self.verify = None
 
-    def post(self, url, data, timeout):
-        self.posts.append({"url": url, "body": json.loads(data), "timeout": timeout})
+    def post(self, url, data, timeout, verify):
+        self.posts.append({"url": url, "body": json.loads(data), "timeout": timeout, "verify": verify})
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -224,10 +248,20 @@ def test_only_the_given_credential_is_sent_never_an_empty_token():
 
 
 @pytest.mark.parametrize("validate_certs, ca_path, expected", [(True, None, True), (False, None, False), (True, "/ca.pem", "/ca.pem")])
-def test_tls_settings_apply_to_the_session(validate_certs, ca_path, expected):
-    session = FakeSession()
-    make_client(session, validate_certs=validate_certs, ca_path=ca_path)
-    assert session.verify == expected
+def test_tls_settings_go_with_every_request(validate_certs, ca_path, expected):
+    # Per request, not only on the session: requests lets REQUESTS_CA_BUNDLE beat session.verify.
+    session = FakeSession(OK, OK)
+    client = make_client(session, validate_certs=validate_certs, ca_path=ca_path)[0]
+    client.call("search_inst", {})
+    client.call("batch_delete_inst", {})
+    assert session.verify == expected and [post["verify"] for post in session.posts] == [expected, expected]
+
+
+def test_a_missing_ca_file_is_an_error_not_a_crash():
+    session = FakeSession(OSError("Could not find a suitable TLS CA certificate bundle, invalid path: /nope.pem"))
+    with pytest.raises(TransportError) as info:
+        make_client(session, ca_path="/nope.pem")[0].call("search_inst", {})
+    assert "/nope.pem" in str(info.value) and not info.value.retryable
 
 
 def test_throttling_is_retried_honouring_retry_after_with_one_warning_each():

@@ -15,6 +15,9 @@ from ansible_collections.blueking.cmdb.plugins.module_utils.connection import (
 from ansible_collections.blueking.cmdb.plugins.module_utils.errors import InputError
 
 
+NO_ENV = {}
+
+
 def params(**overrides):
     values = dict((name, spec.get("default")) for name, spec in connection_argument_spec().items())
     values.update(bk_paas_host="https://paas.example.test", bk_app_code="ansible-test", bk_app_secret="S3cr3t-Value-XYZ",
@@ -24,7 +27,7 @@ def params(**overrides):
 
 
 def test_defaults_give_a_complete_client_configuration():
-    settings = connection_settings(params())
+    settings = connection_settings(environ=NO_ENV, params=params())
     assert settings == dict(base_url="https://paas.example.test", app_code="ansible-test", app_secret="S3cr3t-Value-XYZ",
                             username="ops-bot", token=None, supplier_account="0", validate_certs=True, ca_path=None,
                             timeout=30.0, retries=3, retry_delay=1.0)
@@ -57,22 +60,47 @@ def test_base_url_must_be_http(value):
 ])
 def test_bad_connection_options_are_named(overrides, words):
     with pytest.raises(InputError) as info:
-        connection_settings(params(**overrides))
+        connection_settings(environ=NO_ENV, params=params(**overrides))
     for word in words:
         assert word in str(info.value)
     assert "S3cr3t-Value-XYZ" not in str(info.value)
 
 
 def test_token_only_and_both_credentials():
-    assert connection_settings(params(bk_username=None, bk_token="T0k"))["token"] == "T0k"
-    both = connection_settings(params(bk_token="T0k"))
+    assert connection_settings(environ=NO_ENV, params=params(bk_username=None, bk_token="T0k"))["token"] == "T0k"
+    both = connection_settings(environ=NO_ENV, params=params(bk_token="T0k"))
     assert credential_warnings(both) and "only bk_token is sent" in credential_warnings(both)[0]
-    assert credential_warnings(connection_settings(params())) == []
+    assert credential_warnings(connection_settings(environ=NO_ENV, params=params())) == []
 
 
 def test_secrets_are_no_log_and_have_env_fallbacks():
     spec = connection_argument_spec()
     assert spec["bk_app_secret"]["no_log"] and spec["bk_token"]["no_log"]
-    for name, env in [("bk_paas_host", "BK_PAAS_HOST"), ("bk_app_code", "BK_APP_CODE"), ("bk_app_secret", "BK_APP_SECRET"),
-                      ("bk_username", "BK_USERNAME"), ("bk_token", "BK_TOKEN")]:
+    for name, env in [("bk_paas_host", "BK_PAAS_HOST"), ("bk_app_code", "BK_APP_CODE"), ("bk_app_secret", "BK_APP_SECRET")]:
         assert spec[name]["fallback"][1] == [env]
+    assert "fallback" not in spec["bk_username"] and "fallback" not in spec["bk_token"]
+
+
+ENV = {"BK_USERNAME": "env-user", "BK_TOKEN": "env-token"}
+
+
+@pytest.mark.parametrize("username, token, environ, expected", [
+    (None, None, ENV, ("env-user", "env-token")),
+    (None, None, {"BK_TOKEN": "env-token"}, (None, "env-token")),
+    (None, None, {"BK_USERNAME": " env-user ", "BK_TOKEN": ""}, ("env-user", None)),
+    ("ops-bot", None, ENV, ("ops-bot", None)),
+    (None, "task-token", ENV, (None, "task-token")),
+    ("  ", "", ENV, ("env-user", "env-token")),
+])
+def test_user_credentials_come_from_the_task_or_else_both_from_the_environment(username, token, environ, expected):
+    settings = connection_settings(params(bk_username=username, bk_token=token), environ=environ)
+    assert (settings["username"], settings["token"]) == expected
+
+
+def test_ca_path_must_be_an_existing_file(tmp_path):
+    with pytest.raises(InputError) as info:
+        connection_settings(environ=NO_ENV, params=params(ca_path=str(tmp_path / "missing.pem")))
+    assert "ca_path" in str(info.value)
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    assert connection_settings(environ=NO_ENV, params=params(ca_path=str(ca_file)))["ca_path"] == str(ca_file)

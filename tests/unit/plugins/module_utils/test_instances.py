@@ -44,6 +44,7 @@ def test_inst_ids_are_normalized(values, expected):
     ([None], ["None (position 1)"]),
     ([{"id": 1}], ["{'id': 1} (position 1)"]),
     (["", "4 6"], ["'' (position 1)", "'4 6' (position 2)"]),
+    (["\u0663"], ["position 1"]),
     ([2 ** 63], ["%d (position 1)" % 2 ** 63]),
 ])
 def test_bad_inst_ids_are_named_with_their_position(values, named):

@@ -33,8 +33,11 @@ def test_validate_normalizes_everything_before_any_call():
     (dict(batch_size=501), "batch_size"),
     (dict(bk_paas_host="paas.example.test"), "bk_paas_host"),
     (dict(bk_username=None), "bk_token"),
+    (dict(inst_ids=None), "inst_ids is required"),
 ])
-def test_validate_rejects_bad_input(overrides, word):
+def test_validate_rejects_bad_input(overrides, word, monkeypatch):
+    monkeypatch.delenv("BK_USERNAME", raising=False)
+    monkeypatch.delenv("BK_TOKEN", raising=False)
     with pytest.raises(InputError) as info:
         bk_cc_instance.validate(task_params(**overrides))
     assert word in str(info.value)
