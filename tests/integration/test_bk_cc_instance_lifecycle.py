@@ -12,7 +12,8 @@ import math
 import pytest
 
 from cmdb_helpers import (
-    APP_CODE, APP_SECRET, DEFAULT_OBJ, USERNAME, add_devices, calls, delete_batches, ids_of, looked_up_ids, missing_ids, succeeded, writes,
+    APP_CODE, APP_SECRET, DEFAULT_OBJ, GROUP, MODULE, USERNAME, add_devices, calls, connection_options, delete_batches, ids_of, looked_up_ids,
+    missing_ids, succeeded, through_vars, writes,
 )
 
 RESULT_KEYS = {"changed", "msg", "deleted", "absent", "instances", "request_ids"}
@@ -90,6 +91,23 @@ def test_delete_again_is_no_change_and_sends_no_write(cmdb_sim, bk_cc_instance):
     assert result["absent"] == ids_of(devices)
     assert result["instances"] == []
     assert writes(cmdb_sim) == []
+
+
+def test_checklist_as_one_play_check_then_delete_then_repeat(cmdb_sim, ansible):
+    """The order a user runs it in: one play, connection set once through module_defaults."""
+    devices = add_devices(cmdb_sim, 2)
+    extra_vars = {}
+    defaults = {GROUP: through_vars(connection_options(cmdb_sim), "defaults", extra_vars)}
+    task = {MODULE: {"bk_obj_id": DEFAULT_OBJ, "inst_ids": ids_of(devices), "state": "absent"}}
+    run = ansible.run_tasks([dict(task, check_mode=True), task, task], module_defaults=defaults, extra_vars=extra_vars)
+    ansible.check_invariants(run)
+    dry, done, again = run.results
+
+    assert (dry["changed"], done["changed"], again["changed"]) == (True, True, False), run.describe()
+    assert dry["deleted"] == done["deleted"] == ids_of(devices)
+    assert again["deleted"] == [] and again["absent"] == ids_of(devices)
+    assert not any(result.get("failed") for result in run.results)
+    assert delete_batches(cmdb_sim) == [ids_of(devices)]
 
 
 # --- F01: ids that do not exist are no change (bk-cmdb#7696: the server answers success) ----
