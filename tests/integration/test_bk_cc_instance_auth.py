@@ -5,6 +5,9 @@
 fallbacks and module_defaults through the action group).
 """
 
+import html
+import json
+
 import pytest
 import requests
 
@@ -144,6 +147,19 @@ def test_f11_secrets_echoed_by_the_server_never_reach_the_output(cmdb_sim, bk_cc
     assert cmdb_sim.requests()[0]["body"]["bk_app_secret"] == SECRET
 
 
+@pytest.mark.parametrize("form", ["html", "json"])
+def test_f11_escaped_echoes_of_a_secret_are_masked(cmdb_sim, bk_cc_instance, form):
+    secret = 'S3cr&t<Value>"XYZ'
+    echoed = html.escape(secret) if form == "html" else json.dumps(secret)[1:-1]
+    body = "<html><body>bad secret %s</body></html>" % echoed if form == "html" else '{"result": false, "code": 1306000, "message": "got %s"}' % echoed
+    cmdb_sim.queue_faults("search_inst", [{"status": 500, "body": body, "content_type": "text/html" if form == "html" else "application/json"}])
+    run = bk_cc_instance(cmdb_sim, [46], bk_app_secret=secret, retries=0, verbosity=3)
+
+    assert run.result.get("failed") is True, run.describe()
+    assert run.leaks([secret, echoed]) == []
+    assert "********" in run.result["msg"]
+
+
 # --- bk_token and bk_username ------------------------------------------------------------------
 
 def test_bk_token_only_app_works_with_a_token_and_sends_no_username(cmdb_sim, bk_cc_instance):
@@ -222,6 +238,16 @@ def test_task_options_win_over_the_environment(cmdb_sim, bk_cc_instance):
 
     assert succeeded(run.result), run.describe()
     assert calls(cmdb_sim, "batch_delete_inst")[0]["body"]["bk_username"] == USERNAME
+
+
+def test_a_stale_bk_token_in_the_environment_does_not_override_the_tasks_bk_username(cmdb_sim, bk_cc_instance):
+    # An AWX credential may leave BK_TOKEN set; ESB would reject the run on that token.
+    devices = add_devices(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), env={"BK_TOKEN": "stale-token-from-an-old-credential"})
+
+    assert succeeded(run.result), run.describe()
+    assert all("bk_token" not in entry["body"] for entry in cmdb_sim.requests())
+    assert not run.result.get("warnings"), run.describe()
 
 
 def test_module_defaults_for_the_action_group_supply_the_connection(cmdb_sim, bk_cc_instance):

@@ -118,6 +118,14 @@ def test_f18_missing_inst_ids_is_a_parameter_error_not_a_no_op(cmdb_sim, bk_cc_i
     assert "inst_ids" in run.result["msg"]
 
 
+def test_f18_null_inst_ids_is_a_parameter_error_not_a_no_op(cmdb_sim, bk_cc_instance):
+    # What a blank "inst_ids:" line or an undefined-to-null variable gives the module.
+    run = bk_cc_instance(cmdb_sim, "{{ None }}")
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "inst_ids is required" in run.result["msg"]
+
+
 # --- F19: built-in models go through their own APIs -------------------------------------------
 
 @pytest.mark.parametrize("obj_id,hint", [

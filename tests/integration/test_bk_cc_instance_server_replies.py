@@ -294,8 +294,11 @@ def test_f22_error_envelopes_fail_with_code_message_and_request_id(cmdb_sim, bk_
     ({"envelope": {"result": False, "code": 1306201, "message": "Request third-party system error"}, "apply": True}, 1),
     ({"envelope": {"result": False, "code": 1306201, "message": "Request third-party system error"}}, 2),
     ({"status": 200, "content_type": "text/html", "body": "<html>gateway says hi</html>", "apply": True}, 1),
+    # JSON that is neither a success nor a failure envelope says nothing about what happened.
+    ({"status": 200, "body": {}, "apply": True}, 1),
+    ({"status": 200, "body": {"result": "true", "code": 0}, "apply": True}, 1),
 ], ids=["dropped-applied", "dropped-not-applied", "502-applied", "504-not-applied", "1306201-applied", "1306201-not-applied",
-        "200-html-applied"])
+        "200-html-applied", "200-empty-json-applied", "200-string-result-applied"])
 def test_ambiguous_delete_is_settled_by_a_new_lookup(cmdb_sim, bk_cc_instance, fault, delete_requests):
     devices = add_devices(cmdb_sim, 3)
     ids = ids_of(devices)

@@ -125,6 +125,30 @@ def test_f24_private_ca_or_no_verification_reaches_both_calls(cmdb_sim_tls, bk_c
     assert len(calls(cmdb_sim_tls, "batch_delete_inst")) == 1
 
 
+@pytest.mark.parametrize("tls_options", ["validate_certs_false", "ca_path"])
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_f24_tls_options_win_over_ca_bundle_variables(cmdb_sim_tls, bk_cc_instance, tmp_path, tls_options, variable):
+    # requests lets these variables override a session's verify setting; many CI and AWX images set them.
+    devices = add_devices(cmdb_sim_tls, 1)
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    options = {"validate_certs": False} if tls_options == "validate_certs_false" else {"ca_path": cmdb_sim_tls.ca_file}
+    run = bk_cc_instance(cmdb_sim_tls, ids_of(devices), env={variable: str(other_ca)}, **options)
+
+    assert succeeded(run.result), run.describe()
+    assert len(calls(cmdb_sim_tls, "search_inst")) == 1
+    assert len(calls(cmdb_sim_tls, "batch_delete_inst")) == 1
+
+
+def test_f24_missing_ca_file_fails_before_any_request(cmdb_sim_tls, bk_cc_instance, tmp_path):
+    devices = add_devices(cmdb_sim_tls, 1)
+    run = bk_cc_instance(cmdb_sim_tls, ids_of(devices), ca_path=str(tmp_path / "no-such-ca.pem"))
+    result = failed_without_change(run)
+
+    assert "ca_path" in result["msg"] and "no-such-ca.pem" in result["msg"]
+    assert cmdb_sim_tls.requests() == []
+
+
 def test_f24_no_proxy_bypasses_a_dead_https_proxy(cmdb_sim_tls, bk_cc_instance):
     devices = add_devices(cmdb_sim_tls, 1)
     proxy = "http://127.0.0.1:%d" % dead_port()
