@@ -83,6 +83,14 @@ def succeeded(result):
     return not result.get("failed", False)
 
 
+def failed_without_change(run):
+    """The run failed and says nothing changed; returns its result."""
+    result = run.result
+    assert result.get("failed") is True, run.describe()
+    assert result.get("changed") is False, run.describe()
+    return result
+
+
 class ArrivalClock:
     """Notes when each request reaches the simulator, by polling its log from a thread.
 

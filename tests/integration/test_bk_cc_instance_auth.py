@@ -13,7 +13,7 @@ import requests
 
 from cmdb_helpers import (
     APP_CODE, APP_SECRET, DEFAULT_OBJ, GROUP, NO_DELETE_APP_CODE, NO_DELETE_APP_SECRET, TOKEN, TOKEN_APP_CODE, TOKEN_APP_SECRET,
-    USERNAME, VIEW_ONLY_USER, add_devices, calls, connection_options, ids_of, succeeded, writes,
+    USERNAME, VIEW_ONLY_USER, add_devices, calls, connection_options, failed_without_change, ids_of, succeeded, writes,
 )
 
 # The permission object of field case F09, sent verbatim so "unchanged" can be checked to the byte.
@@ -22,13 +22,6 @@ F09_PERMISSION = {
     "system_name": "配置平台",
     "actions": [{"id": "delete_instance_x", "name": "删除实例", "related_resource_types": []}],
 }
-
-
-def assert_failed_unchanged(run):
-    result = run.result
-    assert result.get("failed") is True, run.describe()
-    assert result.get("changed") is False, run.describe()
-    return result
 
 
 def replay(sim, entry):
@@ -41,7 +34,7 @@ def replay(sim, entry):
 def test_f09_view_only_user_gets_9900403_with_the_servers_permission_object(cmdb_sim, bk_cc_instance):
     devices = add_devices(cmdb_sim, 2)
     run = bk_cc_instance(cmdb_sim, ids_of(devices), bk_username=VIEW_ONLY_USER)
-    result = assert_failed_unchanged(run)
+    result = failed_without_change(run)
 
     refused = calls(cmdb_sim, "batch_delete_inst")
     assert len(refused) == 1, "9900403 must not be retried"
@@ -63,7 +56,7 @@ def test_f09_permission_object_is_returned_unchanged(cmdb_sim, bk_cc_instance, a
     cmdb_sim.queue_faults(api, [{"envelope": {
         "result": False, "code": 9900403, "message": "no permission", "permission": F09_PERMISSION, "request_id": "r-9", "data": None}}])
     run = bk_cc_instance(cmdb_sim, ids_of(devices), check=check)
-    result = assert_failed_unchanged(run)
+    result = failed_without_change(run)
 
     assert result["code"] == 9900403
     assert "no permission" in result["msg"]
@@ -79,7 +72,7 @@ def test_f09_permission_object_is_returned_unchanged(cmdb_sim, bk_cc_instance, a
 def test_f09_app_without_component_permission_fails_with_1306403_and_no_permission_key(cmdb_sim, bk_cc_instance):
     devices = add_devices(cmdb_sim, 1)
     run = bk_cc_instance(cmdb_sim, ids_of(devices), bk_app_code=NO_DELETE_APP_CODE, bk_app_secret=NO_DELETE_APP_SECRET)
-    result = assert_failed_unchanged(run)
+    result = failed_without_change(run)
 
     assert result["code"] == 1306403
     assert "1306403" in result["msg"]
@@ -95,7 +88,7 @@ def test_f10_operator_missing_from_esb_is_reported_with_its_code(cmdb_sim, bk_cc
     devices = add_devices(cmdb_sim, 1)
     cmdb_sim.queue_faults("search_inst", [{"envelope": {"result": False, "code": 1306401, "message": "operator (bk_username) missing"}}])
     run = bk_cc_instance(cmdb_sim, ids_of(devices))
-    result = assert_failed_unchanged(run)
+    result = failed_without_change(run)
 
     assert result["code"] == 1306401
     assert "operator (bk_username) missing" in result["msg"]
@@ -108,7 +101,7 @@ def test_wrong_app_secret_fails_without_a_write(cmdb_sim, bk_cc_instance):
     devices = add_devices(cmdb_sim, 1)
     wrong = "Wr0ng-App-Secret-123"
     run = bk_cc_instance(cmdb_sim, ids_of(devices), bk_app_secret=wrong, verbosity=3)
-    result = assert_failed_unchanged(run)
+    result = failed_without_change(run)
 
     assert result["code"] == 1306000
     assert "secret" in result["msg"].lower()
@@ -178,7 +171,7 @@ def test_bk_token_only_app_works_with_a_token_and_sends_no_username(cmdb_sim, bk
 def test_invalid_bk_token_fails_even_with_a_valid_bk_username(cmdb_sim, bk_cc_instance):
     devices = add_devices(cmdb_sim, 1)
     run = bk_cc_instance(cmdb_sim, ids_of(devices), bk_username=USERNAME, bk_token="not-a-valid-token")
-    assert_failed_unchanged(run)
+    failed_without_change(run)
 
     assert run.result["code"] == 1306000
     assert "bk_token" in run.result["msg"]

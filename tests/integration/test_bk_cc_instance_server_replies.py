@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from cmdb_helpers import ArrivalClock, DEFAULT_OBJ, add_devices, calls, delete_batches, ids_of, succeeded
+from cmdb_helpers import ArrivalClock, DEFAULT_OBJ, add_devices, calls, delete_batches, failed_without_change, ids_of, succeeded
 
 DELETE_PATH = "/api/c/compapi/v2/cc/batch_delete_inst/"
 LOOKUP_PATH = "/api/c/compapi/v2/cc/search_inst/"
@@ -28,13 +28,6 @@ def all_gone(sim, ids):
 
 def retry_warnings(result):
     return [warning for warning in result.get("warnings", []) if "retry" in warning.lower()]
-
-
-def failed_without_change(run):
-    result = run.result
-    assert result.get("failed") is True, run.describe()
-    assert result.get("changed") is False, run.describe()
-    return result
 
 
 # --- F06: a later batch fails after earlier ones were deleted ------------------------------------

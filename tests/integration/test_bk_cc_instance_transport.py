@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import trustme
 
-from cmdb_helpers import DEFAULT_OBJ, add_devices, calls, ids_of, succeeded
+from cmdb_helpers import DEFAULT_OBJ, add_devices, calls, failed_without_change, ids_of, succeeded
 
 # F23 uses 12 s replies against timeouts of 30 s and 5 s. The same ratios at 3 s against 10 s and
 # 1 s test the same thing (the option reaches both calls) in a fraction of the time.
@@ -22,13 +22,6 @@ def dead_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def failed_without_change(run):
-    result = run.result
-    assert result.get("failed") is True, run.describe()
-    assert result.get("changed") is False, run.describe()
-    return result
 
 
 # --- F23: slow server -------------------------------------------------------------------------
