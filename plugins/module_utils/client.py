@@ -199,6 +199,9 @@ def parse_reply(api, http_status, headers, body_text, path):
     note = None
     if result is True and code not in (None, 0):
         note = "the reply said result true with a non-zero code; treated as a failure"
+    if message is None and not ok_status:
+        # A proxy's or framework's own JSON error ({"detail": ...}) is all the user gets.
+        message = body_text.strip()[:EXCERPT_CHARS]
     raise ApiError(
         api, code, message if message is None else str(message), request_id=request_id,
         permission=permission if isinstance(permission, dict) else None,

@@ -119,6 +119,11 @@ def test_a_2xx_json_body_that_is_neither_success_nor_failure_is_ambiguous(body):
     assert isinstance(error, ReplyError) and error.ambiguous and "neither a success nor a failure" in str(error)
 
 
+def test_foreign_json_error_without_envelope_keys_keeps_its_body():
+    error = failure({"detail": "Not Found"}, status=404)
+    assert isinstance(error, ApiError) and error.http_status == 404 and '"detail": "Not Found"' in str(error)
+
+
 def test_json_that_is_not_an_object_is_unreadable():
     assert isinstance(failure("[1, 2]"), ReplyError)
 
