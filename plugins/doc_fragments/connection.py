@@ -14,22 +14,23 @@ options:
   bk_paas_host:
     description:
       - Base URL of the BlueKing PaaS that hosts ESB, for example V(https://paas.example.com).
-      - Calls go to C(<bk_paas_host>/api/c/compapi/v2/cc/<api>/).
-      - If not set, the value of the E(BK_PAAS_HOST) environment variable is used.
+      - Calls go to C(<bk_paas_host>/api/c/compapi/v2/cc/<api>/). Redirects are not followed,
+        because every request carries the credentials; point it at the address ESB answers on.
+      - Required. If not set in the task or in C(module_defaults), the value of the
+        E(BK_PAAS_HOST) environment variable is used.
     type: str
-    required: true
   bk_app_code:
     description:
       - ESB application code (C(bk_app_code)) registered in BlueKing.
-      - If not set, the value of the E(BK_APP_CODE) environment variable is used.
+      - Required. If not set in the task or in C(module_defaults), the value of the
+        E(BK_APP_CODE) environment variable is used.
     type: str
-    required: true
   bk_app_secret:
     description:
       - Secret of O(bk_app_code). Never shown in results, messages or logs.
-      - If not set, the value of the E(BK_APP_SECRET) environment variable is used.
+      - Required. If not set in the task or in C(module_defaults), the value of the
+        E(BK_APP_SECRET) environment variable is used.
     type: str
-    required: true
   bk_username:
     description:
       - BlueKing user the calls are made as. ESB accepts it only for applications it lets
@@ -37,9 +38,9 @@ options:
       - One of O(bk_username) and O(bk_token) is required.
       - If both are set, only O(bk_token) is sent (ESB checks it first) and a warning says so.
       - If neither O(bk_username) nor O(bk_token) is set, the E(BK_USERNAME) and E(BK_TOKEN)
-        environment variables are used. Setting either option (also through
-        C(module_defaults)) ignores both variables, so a token left in the environment never
-        overrides the user a play chose.
+        environment variables are used. Setting either option to a non-empty value (also
+        through C(module_defaults)) ignores both variables, so a token left in the environment
+        never overrides the user a play chose. An empty or blank value counts as not set.
     type: str
   bk_token:
     description:
@@ -62,7 +63,10 @@ options:
   ca_path:
     description:
       - PEM file of the CA certificate(s) that signed the server's certificate. Used for every
-        call of the task; takes precedence over O(validate_certs).
+        call of the task; takes precedence over O(validate_certs). A missing file, or one
+        without a PEM certificate, fails the task before any call.
+      - Without it, the C(requests) library's CA bundle is used, or the file named by the
+        E(REQUESTS_CA_BUNDLE) environment variable; E(SSL_CERT_FILE) is not read.
     type: path
   timeout:
     description:
@@ -80,9 +84,10 @@ options:
     default: 3
   retry_delay:
     description:
-      - Base delay in seconds of the exponential backoff between retries (doubling, with
-        jitter, capped at 30 seconds). A C(Retry-After) header from the server is honoured
-        as a minimum, up to 120 seconds.
+      - Base delay in seconds of the exponential backoff between retries. Retry number N waits
+        between half and all of O(retry_delay) times 2^(N-1) (random jitter, so parallel jobs do
+        not retry in step), at most 30 seconds. A C(Retry-After) header from the server is
+        honoured as a minimum, up to 120 seconds.
     type: float
     default: 1
 notes:

@@ -17,6 +17,7 @@ __metaclass__ = type
 import html
 import json
 import random
+import ssl
 import time
 
 from email.utils import parsedate_to_datetime
@@ -92,6 +93,8 @@ def _as_code(value):
         return None
     if isinstance(value, int):
         return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
     try:
         return int(str(value).strip())
     except ValueError:
@@ -159,11 +162,18 @@ def parse_reply(api, http_status, headers, body_text, path):
     Accepted dialects: ESB (``code``/``message``/``request_id``), raw CMDB
     (``bk_error_code``/``bk_error_msg``), and API-gateway errors (non-200 with ``code``,
     ``code_name`` and ``X-Bkapi-Error-*`` headers, request id in ``X-Bkapi-Request-Id``).
-    Success needs a 2xx status, no failure signal, and at least one of ``result: true`` or
-    ``code: 0``; ``data`` may be anything, including null or ``"success"``.
+    Success needs a 2xx status, ``result: true`` and code 0 (``code`` or ``bk_error_code``),
+    as every ESB and CMDB success carries both; ``data`` may be anything, including null or
+    ``"success"``. A body with only one of the two is not trusted either way: after a write
+    it may hide a failure, so callers read the state back.
     """
     header_request_id = _header(headers, "X-Bkapi-Request-Id") or _header(headers, "X-Request-Id")
     retry_after = parse_retry_after(_header(headers, "Retry-After"))
+    if 300 <= http_status < 400:
+        raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), (body_text or "").strip()[:EXCERPT_CHARS],
+                         request_id=header_request_id,
+                         what="a redirect to %s, which is not followed because the request carries the credentials"
+                              % (_header(headers, "Location") or "(no Location header)"))
     try:
         body = json.loads(body_text) if body_text and body_text.strip() else None
     except ValueError:
@@ -185,7 +195,7 @@ def parse_reply(api, http_status, headers, body_text, path):
     permission = body.get("permission")
 
     ok_status = 200 <= http_status < 300
-    positive = result is True or (result is None and code == 0)
+    positive = result is True and code == 0
     negative = result is False or (code not in (None, 0))
     if ok_status and positive and not negative:
         return Reply(body.get("data"), request_id, message)
@@ -195,7 +205,8 @@ def parse_reply(api, http_status, headers, body_text, path):
         # unreadable page, it may follow a completed write, so callers must check.
         raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), (body_text or "").strip()[:EXCERPT_CHARS],
                          request_id=request_id, retry_after=retry_after,
-                         what="a JSON body that is neither a success nor a failure envelope (no result true/false, no code)")
+                         what="a JSON body that is neither a success nor a failure envelope "
+                              "(a success has result true and code 0, a failure result false or a non-zero code)")
     note = None
     if result is True and code not in (None, 0):
         note = "the reply said result true with a non-zero code; treated as a failure"
@@ -209,23 +220,40 @@ def parse_reply(api, http_status, headers, body_text, path):
     )
 
 
-def _never_connected(exc):
-    """True when the request surely never reached a server (refused, DNS, connect timeout)."""
+def _causes(exc):
+    """``exc`` and every exception behind it (requests wraps urllib3 wraps ssl/socket errors)."""
     seen = set()
     pending = [exc]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
+        # ``reason`` is an exception on urllib3 errors but may be a plain string elsewhere.
+        if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)):
-            return True
-        if isinstance(current, requests.exceptions.ConnectTimeout):
-            return True
+        yield current
         pending.append(getattr(current, "reason", None))
         pending.append(current.__cause__)
         pending.append(current.__context__)
         pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+
+
+def _never_connected(exc):
+    """True when the request surely never reached a server (refused, DNS, connect timeout)."""
+    never = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError, requests.exceptions.ConnectTimeout)
+    return any(isinstance(cause, never) for cause in _causes(exc))
+
+
+def _certificate_rejected(exc):
+    """True when TLS failed on the server's certificate, not on the handshake itself.
+
+    Only then do ``ca_path`` and ``validate_certs`` help; a plain-HTTP server behind an
+    ``https://`` URL fails the handshake (WRONG_VERSION_NUMBER) whatever they say.
+    """
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(cause) or "certificate verify failed" in str(cause):
+            return True
     return False
 
 
@@ -303,7 +331,10 @@ class EsbClient:
         body.update(self.auth)
         url = self.url_for(api)
         try:
-            response = self.session.post(url, data=json.dumps(body), timeout=self.timeout, verify=self.verify)
+            # Redirects are not followed: the credentials travel in the body, and requests would
+            # send them again to wherever a Location header points, over plain http too.
+            response = self.session.post(url, data=json.dumps(body), timeout=self.timeout, verify=self.verify,
+                                         allow_redirects=False)
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(api, url, exc)
         except (OSError, ValueError) as exc:
@@ -334,11 +365,16 @@ class EsbClient:
 
     def _transport_error(self, api, url, exc):
         detail = mask_secrets(str(exc), self.secrets)
-        if isinstance(exc, requests.exceptions.SSLError):
+        if isinstance(exc, requests.exceptions.SSLError) and _certificate_rejected(exc):
             return TransportError(api, (
                 "%s: TLS certificate verification failed for %s: %s. Set ca_path to the CA certificate "
                 "that signed the server's certificate, or validate_certs: false to skip verification "
                 "(not recommended)" % (api, self.base_url, detail)), retryable=False, ambiguous=False)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return TransportError(api, (
+                "%s: the TLS handshake with %s failed: %s. The server may not speak HTTPS on this port: "
+                "check the scheme and port of bk_paas_host (http:// for a plain-HTTP ESB)" % (api, self.base_url, detail)),
+                retryable=False, ambiguous=False)
         if isinstance(exc, requests.exceptions.ProxyError):
             return TransportError(api, (
                 "%s: could not reach %s through the proxy from the environment (https_proxy/http_proxy; "

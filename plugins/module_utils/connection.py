@@ -25,10 +25,14 @@ MAX_RETRIES = 10
 
 
 def connection_argument_spec():
+    # The first three are required, but checked by connection_settings() rather than with
+    # required=True: Ansible reports missing required options before unknown ones, which hides
+    # a typo such as "bk_pass_host:" behind "missing bk_paas_host", and its message names
+    # neither the environment variable nor module_defaults.
     return dict(
-        bk_paas_host=dict(type="str", required=True, fallback=(env_fallback, ["BK_PAAS_HOST"])),
-        bk_app_code=dict(type="str", required=True, fallback=(env_fallback, ["BK_APP_CODE"])),
-        bk_app_secret=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["BK_APP_SECRET"])),
+        bk_paas_host=dict(type="str", fallback=(env_fallback, ["BK_PAAS_HOST"])),
+        bk_app_code=dict(type="str", fallback=(env_fallback, ["BK_APP_CODE"])),
+        bk_app_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["BK_APP_SECRET"])),
         # No env fallback for these two: see user_credentials().
         bk_username=dict(type="str"),
         bk_token=dict(type="str", no_log=True),
@@ -51,7 +55,10 @@ def _blank_to_none(value):
 def normalize_base_url(value):
     """``https://paas.example.com/`` -> ``https://paas.example.com``; anything but http(s) is an error."""
     text = _blank_to_none(value)
-    parsed = urlparse(text or "")
+    if text is None:
+        raise InputError("bk_paas_host is not set: give it in the task, in module_defaults (group/blueking.cmdb.cmdb) "
+                         "or as the BK_PAAS_HOST environment variable, for example https://paas.example.com")
+    parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise InputError("bk_paas_host must be an http:// or https:// URL such as https://paas.example.com, got %r" % (value,))
     if parsed.query or parsed.fragment:
@@ -81,10 +88,12 @@ def connection_settings(params, environ=None):
     """
     app_code = _blank_to_none(params.get("bk_app_code"))
     if not app_code:
-        raise InputError("bk_app_code is empty: set it or the BK_APP_CODE environment variable")
+        raise InputError("bk_app_code is not set: give it in the task, in module_defaults (group/blueking.cmdb.cmdb) "
+                         "or as the BK_APP_CODE environment variable")
     app_secret = params.get("bk_app_secret") or None
     if not app_secret:
-        raise InputError("bk_app_secret is empty: set it or the BK_APP_SECRET environment variable")
+        raise InputError("bk_app_secret is not set: give it in the task (from a vault), in module_defaults "
+                         "(group/blueking.cmdb.cmdb) or as the BK_APP_SECRET environment variable")
     username, token = user_credentials(params, os.environ if environ is None else environ)
     if not username and not token:
         raise InputError(
@@ -100,9 +109,8 @@ def connection_settings(params, environ=None):
     if retry_delay is None or retry_delay < 0:
         raise InputError("retry_delay must be 0 or more seconds, got %r" % (retry_delay,))
     ca_path = params.get("ca_path") or None
-    if ca_path and not os.path.isfile(ca_path):
-        raise InputError("ca_path %s is not a readable file: it must be a PEM file of the CA certificate(s) that signed "
-                         "the server's certificate" % ca_path)
+    if ca_path:
+        check_ca_file(ca_path)
     supplier_account = _blank_to_none(params.get("bk_supplier_account")) or "0"
     return dict(
         base_url=normalize_base_url(params.get("bk_paas_host")),
@@ -117,6 +125,25 @@ def connection_settings(params, environ=None):
         retries=retries,
         retry_delay=retry_delay,
     )
+
+
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+
+
+def check_ca_file(path):
+    """Refuse a ``ca_path`` that is not a PEM certificate file before any call.
+
+    Left to the TLS layer, a missing or non-PEM file fails the first call with an error that
+    reads like a certificate problem of the server.
+    """
+    what = "it must be a PEM file of the CA certificate(s) that signed the server's certificate"
+    try:
+        with open(path, "rb") as ca_file:
+            content = ca_file.read(1024 * 1024)
+    except (IOError, OSError) as error:
+        raise InputError("ca_path %s is not a readable file (%s): %s" % (path, getattr(error, "strerror", None) or error, what))
+    if PEM_CERTIFICATE.encode("ascii") not in content:
+        raise InputError("ca_path %s holds no %s line: %s" % (path, PEM_CERTIFICATE, what))
 
 
 def credential_warnings(settings):

@@ -50,6 +50,16 @@ UPSTREAM_FAILURE_CODES = frozenset((1306201,))
 RETRY_HTTP_STATUSES = frozenset((429, 502, 503, 504))
 
 
+def permission_actions(permission):
+    """``["delete_comobj_6 (删除实例)", ...]`` from a 9900403 ``permission`` object; [] for anything else."""
+    actions = permission.get("actions") if isinstance(permission, dict) else None
+    named = []
+    for action in actions if isinstance(actions, list) else []:
+        if isinstance(action, dict) and action.get("id"):
+            named.append("%s (%s)" % (action["id"], action["name"]) if action.get("name") else str(action["id"]))
+    return named
+
+
 class ApiError(BkCmdbError):
     """The server answered with a readable envelope that says the call failed."""
 
@@ -69,6 +79,11 @@ class ApiError(BkCmdbError):
             parts.append("HTTP %s" % http_status)
         parts.append("message: %s" % (server_message if server_message else "(empty)"))
         parts.append("request_id: %s" % (request_id or "(none)"))
+        actions = permission_actions(permission)
+        if actions:
+            # The action id is what the permission centre asks for; the rest of the object
+            # stays in the result's ``permission`` key.
+            parts.append("permission to apply for: %s" % ", ".join(actions))
         text = "%s failed: %s" % (api, ", ".join(parts))
         if note:
             text += " (%s)" % note
@@ -106,6 +121,8 @@ class ReplyError(BkCmdbError):
             api, http_status, path, what, content_type or "none", excerpt if excerpt else "(empty body)")
         if http_status == 404:
             text += " -- check bk_paas_host: calls go to <bk_paas_host>/api/c/compapi/v2/cc/<api>/"
+        elif 300 <= http_status < 400:
+            text += " -- set bk_paas_host to the address ESB answers on directly (often https:// instead of http://)"
         super(ReplyError, self).__init__(text, api=api)
 
     @property
@@ -120,6 +137,19 @@ class ReplyError(BkCmdbError):
 
     def result_fields(self):
         return {"code": None, "request_id": self.request_id, "http_status": self.http_status}
+
+
+class UnexpectedDataError(BkCmdbError):
+    """A success envelope whose ``data`` lacks the documented shape; nothing is read from it."""
+
+    def __init__(self, api, problem, request_id=None):
+        self.request_id = request_id
+        text = "%s answered success, but %s: the reply cannot be read, so nothing is concluded from it (request_id: %s)" % (
+            api, problem, request_id or "(none)")
+        super(UnexpectedDataError, self).__init__(text, api=api)
+
+    def result_fields(self):
+        return {"code": None, "request_id": self.request_id, "http_status": 200}
 
 
 class TransportError(BkCmdbError):

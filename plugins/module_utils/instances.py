@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.blueking.cmdb.plugins.module_utils.errors import BkCmdbError, InputError
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import BkCmdbError, InputError, UnexpectedDataError
 
 # search_inst's documented page limit (the server does not enforce it, some gateways might).
 LOOKUP_PAGE_SIZE = 200
@@ -103,10 +103,47 @@ def chunked(items, size):
 
 
 def _instance_id(record):
-    try:
-        return int(record.get("bk_inst_id"))
-    except (TypeError, ValueError, AttributeError):
+    value = record.get("bk_inst_id")
+    if isinstance(value, bool):
         return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def search_page_rows(reply):
+    """``(count, rows)`` of one ``search_inst`` success, or ``UnexpectedDataError``.
+
+    Each row comes back as ``(bk_inst_id, row)``. Anything short of the documented
+    ``{"count": int, "info": [{"bk_inst_id": ...}, ...]}`` is refused instead of read as
+    "no match": a reply the module cannot read must never turn existing ids into ``absent``.
+    """
+    data = reply.data
+    if not isinstance(data, dict) or not isinstance(data.get("info"), list):
+        raise UnexpectedDataError("search_inst", "its data has no info list (got %s)" % _shape(data), reply.request_id)
+    count = data.get("count")
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise UnexpectedDataError("search_inst", "its data has no integer count (got %s)" % _shape(count), reply.request_id)
+    rows = []
+    for row in data["info"]:
+        inst_id = _instance_id(row) if isinstance(row, dict) else None
+        if inst_id is None:
+            raise UnexpectedDataError("search_inst", "a row has no bk_inst_id (got %s)" % _shape(row), reply.request_id)
+        rows.append((inst_id, row))
+    return count, rows
+
+
+def _shape(value):
+    """The JSON type of ``value``: a reply's contents may echo the credentials, its type cannot."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    for kinds, name in (((int, float), "a number"), (str, "a string"), (list, "a list"), (dict, "an object")):
+        if isinstance(value, kinds):
+            return name
+    return type(value).__name__
 
 
 def find_existing(client, obj_id, ids):
@@ -127,19 +164,17 @@ def find_existing(client, obj_id, ids):
                 "fields": {obj_id: ["bk_inst_id", "bk_inst_name"]},
                 "page": {"start": start, "limit": LOOKUP_PAGE_SIZE, "sort": "bk_inst_id"},
             }
-            data = client.call("search_inst", payload).data
-            if not isinstance(data, dict):
-                data = {}
-            rows = [row for row in data.get("info") or [] if isinstance(row, dict)]
-            for row in rows:
-                inst_id = _instance_id(row)
+            reply = client.call("search_inst", payload)
+            count, rows = search_page_rows(reply)
+            for inst_id, row in rows:
                 if inst_id in wanted and row.get("bk_obj_id", obj_id) == obj_id:
                     found[inst_id] = {"bk_inst_id": inst_id, "bk_inst_name": row.get("bk_inst_name"), "bk_obj_id": obj_id}
             start += len(rows)
-            count = data.get("count")
-            answered = all(i in found for i in chunk)
-            if answered or not rows or not isinstance(count, int) or start >= count:
+            if all(i in found for i in chunk) or start >= count:
                 break
+            if not rows:
+                raise UnexpectedDataError("search_inst", "it reports %d matches and sent none from position %d" % (count, start),
+                                          reply.request_id)
     return found
 
 

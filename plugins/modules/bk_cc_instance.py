@@ -246,8 +246,10 @@ def argument_spec():
 def validate(params):
     """All task arguments checked before any HTTP call; raises ``InputError``."""
     if params["state"] == "absent" and params["inst_ids"] is None:
-        # required_if only sees that the key is there; a blank "inst_ids:" must not pass as [].
-        raise InputError("inst_ids is required with state=absent and was null; give [] to delete nothing on purpose")
+        # Checked here, not with required_if: Ansible reports a missing required option before
+        # an unknown one, so a typo such as "inst_id:" would be hidden behind "inst_ids is
+        # missing". A blank "inst_ids:" (null) must not pass as [] either.
+        raise InputError("inst_ids is required with state=absent (it is missing or null); give [] to delete nothing on purpose")
     return dict(
         connection=connection_settings(params),
         obj_id=check_obj_id(params["bk_obj_id"]),
@@ -260,12 +262,16 @@ def _plural(count, word):
     return "%d %s%s" % (count, word, "" if count == 1 else "s")
 
 
-def summary(outcome, obj_id, check_mode):
+def summary(outcome, obj_id, check_mode, supplier_account="0"):
     absent = len(outcome.absent_ids)
     tail = "; %s did not exist" % _plural(absent, "requested id") if absent else ""
     if outcome.error is None:
+        if not absent and not outcome.deleted_ids:
+            return "inst_ids is empty; nothing to delete."
         if not outcome.deleted_ids:
-            return "Nothing to delete: none of the requested %s ids exist." % obj_id if absent else "No inst_ids given; nothing to do."
+            # The same answer comes from a wrong model or supplier account, so name both.
+            return "Nothing to delete: %s not found in model %s (bk_supplier_account %s)." % (
+                _plural(absent, "requested id"), obj_id, supplier_account)
         verb = "Would delete" if check_mode else "Deleted"
         return "%s %s%s." % (verb, _plural(len(outcome.deleted_ids), obj_id + " instance"), tail)
     if outcome.failed_batch is None:
@@ -279,12 +285,12 @@ def summary(outcome, obj_id, check_mode):
     return text + "."
 
 
-def build_result(outcome, obj_id, check_mode, request_ids, diff_mode=False):
+def build_result(outcome, obj_id, check_mode, request_ids, diff_mode=False, supplier_account="0"):
     """The module result: the same keys in check mode and real runs, failure keys on top."""
     deleted_instances = [outcome.existing[i] for i in outcome.deleted_ids if i in outcome.existing]
     result = dict(
         changed=outcome.changed,
-        msg=summary(outcome, obj_id, check_mode),
+        msg=summary(outcome, obj_id, check_mode, supplier_account),
         deleted=list(outcome.deleted_ids),
         absent=list(outcome.absent_ids),
         instances=deleted_instances,
@@ -301,18 +307,19 @@ def build_result(outcome, obj_id, check_mode, request_ids, diff_mode=False):
     return result
 
 
+def refused_result(message):
+    """A task refused before any call: the always-returned keys are there, and empty."""
+    return dict(changed=False, msg=message, deleted=[], absent=[], instances=[], request_ids=[])
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        required_if=[("state", "absent", ("inst_ids",))],
-    )
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+        module.fail_json(exception=str(REQUESTS_IMPORT_ERROR), **refused_result(missing_required_lib("requests")))
     try:
         task = validate(module.params)
     except InputError as error:
-        module.fail_json(msg=str(error))
+        module.fail_json(**refused_result(str(error)))
     # A token read from BK_TOKEN was never an option, so Ansible does not know to hide it.
     if task["connection"]["token"]:
         module.no_log_values.add(task["connection"]["token"])
@@ -321,7 +328,8 @@ def main():
 
     client = client_from_settings(task["connection"], warn=module.warn)
     outcome = delete_instances(client, task["obj_id"], task["inst_ids"], task["batch_size"], module.check_mode)
-    result = build_result(outcome, task["obj_id"], module.check_mode, client.request_ids, diff_mode=module._diff)
+    result = build_result(outcome, task["obj_id"], module.check_mode, client.request_ids, diff_mode=module._diff,
+                          supplier_account=task["connection"]["supplier_account"])
     if outcome.error is not None:
         module.fail_json(**result)
     module.exit_json(**result)

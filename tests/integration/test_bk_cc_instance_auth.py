@@ -44,6 +44,8 @@ def test_f09_view_only_user_gets_9900403_with_the_servers_permission_object(cmdb
     assert server_said["message"] in result["msg"]
     assert "9900403" in result["msg"]
     assert result["permission"] == server_said["permission"]
+    # The action to apply for is named in msg, not only buried in the permission object.
+    assert server_said["permission"]["actions"][0]["id"] in result["msg"]
     assert result["request_id"] in result["request_ids"]
     assert sorted(result["not_deleted"]) == sorted(ids_of(devices))
     assert set(ids_of(devices)) <= set(cmdb_sim.instance_ids(DEFAULT_OBJ))

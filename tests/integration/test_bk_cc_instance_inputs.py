@@ -8,7 +8,7 @@ list), F19 (built-in models), F07's batch_size bounds, and issue 2's bad input l
 
 import pytest
 
-from cmdb_helpers import add_devices
+from cmdb_helpers import GROUP, add_devices
 
 # A port nothing listens on: any request would fail with "connection refused".
 UNREACHABLE = "http://127.0.0.1:9"
@@ -51,6 +51,41 @@ def test_f17_zero_among_valid_ids_fails_and_names_only_the_zero(cmdb_sim, bk_cc_
     assert_failed_before_http(run, cmdb_sim)
     assert "0" in run.result["msg"]
     assert "inst_ids" in run.result["msg"]
+
+
+def test_a_refused_task_returns_the_always_returned_keys_empty(cmdb_sim, bk_cc_instance):
+    # A later task that reads result.deleted after ignore_errors must not trip over a missing key.
+    run = bk_cc_instance(cmdb_sim, [0])
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert {key: run.result[key] for key in ("deleted", "absent", "instances", "request_ids")} == {
+        "deleted": [], "absent": [], "instances": [], "request_ids": []}
+
+
+# --- typos and missing connection options -----------------------------------------------------
+
+def test_a_typo_in_inst_ids_is_named_as_unsupported_not_as_missing(cmdb_sim, bk_cc_instance):
+    run = bk_cc_instance(cmdb_sim, inst_id=[46])
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "Unsupported parameters" in run.result["msg"] and "inst_id" in run.result["msg"]
+
+
+def test_a_typo_in_a_module_default_is_named_as_unsupported(cmdb_sim, bk_cc_instance):
+    defaults = {GROUP: {"bk_pass_host": cmdb_sim.url}}
+    run = bk_cc_instance(cmdb_sim, [46], omit=("bk_paas_host",), module_defaults=defaults)
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert "Unsupported parameters" in run.result["msg"] and "bk_pass_host" in run.result["msg"]
+
+
+@pytest.mark.parametrize("option,variable", [("bk_paas_host", "BK_PAAS_HOST"), ("bk_app_code", "BK_APP_CODE"),
+                                             ("bk_app_secret", "BK_APP_SECRET")])
+def test_a_missing_connection_option_names_its_environment_variable(cmdb_sim, bk_cc_instance, option, variable):
+    run = bk_cc_instance(cmdb_sim, [46], omit=(option,))
+
+    assert_failed_before_http(run, cmdb_sim)
+    assert option in run.result["msg"] and variable in run.result["msg"] and "module_defaults" in run.result["msg"]
 
 
 # --- F07: batch_size bounds -----------------------------------------------------------------

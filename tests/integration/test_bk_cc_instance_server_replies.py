@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from cmdb_helpers import ArrivalClock, DEFAULT_OBJ, add_devices, calls, delete_batches, failed_without_change, ids_of, succeeded
+from cmdb_helpers import ArrivalClock, DEFAULT_OBJ, add_devices, calls, delete_batches, failed_without_change, ids_of, succeeded, writes
 
 DELETE_PATH = "/api/c/compapi/v2/cc/batch_delete_inst/"
 LOOKUP_PATH = "/api/c/compapi/v2/cc/search_inst/"
@@ -290,8 +290,12 @@ def test_f22_error_envelopes_fail_with_code_message_and_request_id(cmdb_sim, bk_
     # JSON that is neither a success nor a failure envelope says nothing about what happened.
     ({"status": 200, "body": {}, "apply": True}, 1),
     ({"status": 200, "body": {"result": "true", "code": 0}, "apply": True}, 1),
+    # Half a success envelope (no code, or no result) is not trusted either: the state is read back.
+    ({"status": 200, "body": {"result": True, "message": "success"}, "apply": True}, 1),
+    ({"status": 200, "body": {"code": 0, "message": "success"}, "apply": True}, 1),
 ], ids=["dropped-applied", "dropped-not-applied", "502-applied", "504-not-applied", "1306201-applied", "1306201-not-applied",
-        "200-html-applied", "200-empty-json-applied", "200-string-result-applied"])
+        "200-html-applied", "200-empty-json-applied", "200-string-result-applied", "200-result-without-code-applied",
+        "200-code-without-result-applied"])
 def test_ambiguous_delete_is_settled_by_a_new_lookup(cmdb_sim, bk_cc_instance, fault, delete_requests):
     devices = add_devices(cmdb_sim, 3)
     ids = ids_of(devices)
@@ -321,3 +325,51 @@ def test_ambiguous_delete_without_retries_reports_what_is_still_there(cmdb_sim, 
     assert "batch_delete_inst" in result["msg"]
     assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
     assert still_there(cmdb_sim, ids)
+
+
+@pytest.mark.parametrize("body", [{"result": True, "message": "success"}, {"result": True, "code": None},
+                                  {"bk_error_code": 0, "bk_error_msg": "success"}],
+                         ids=["no-code", "null-code", "no-result"])
+def test_half_a_success_envelope_that_deleted_nothing_is_not_reported_as_deleted(cmdb_sim, bk_cc_instance, body):
+    devices = add_devices(cmdb_sim, 2)
+    ids = ids_of(devices)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"status": 200, "body": body}])
+    run = bk_cc_instance(cmdb_sim, ids)
+    result = failed_without_change(run)
+
+    assert result["deleted"] == [] and sorted(result["not_deleted"]) == sorted(ids)
+    assert "neither a success nor a failure" in result["msg"]
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
+    assert still_there(cmdb_sim, ids)
+
+
+@pytest.mark.parametrize("data", [None, "success", {"count": 1, "info": []}, {"count": 1}, {"count": 1, "info": [{"bk_inst_name": "x"}]}],
+                         ids=["null", "string", "count-without-rows", "no-info", "row-without-id"])
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check"])
+def test_a_lookup_success_that_cannot_be_read_fails_instead_of_calling_ids_absent(cmdb_sim, bk_cc_instance, data, check):
+    devices = add_devices(cmdb_sim, 1)
+    cmdb_sim.queue_faults("search_inst", [{"envelope": {"result": True, "code": 0, "message": "success", "request_id": "r-odd",
+                                                        "data": data}}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), check=check)
+    result = failed_without_change(run)
+
+    assert "search_inst answered success" in result["msg"] and "r-odd" in result["msg"]
+    assert result["absent"] == [] and result["not_deleted"] == ids_of(devices)
+    assert writes(cmdb_sim) == []
+    assert still_there(cmdb_sim, ids_of(devices))
+
+
+@pytest.mark.parametrize("api", ["search_inst", "batch_delete_inst"])
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_is_reported_and_never_followed_with_the_credentials(cmdb_sim, bk_cc_instance, api, status):
+    devices = add_devices(cmdb_sim, 1)
+    # A Location on the simulator itself: had the module followed it, the log would show a second request.
+    target = cmdb_sim.url + "/api/c/compapi/v2/cc/%s/" % api
+    cmdb_sim.queue_faults(api, [{"status": status, "headers": {"Location": target}, "body": ""}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices))
+    result = failed_without_change(run)
+
+    assert "HTTP %d" % status in result["msg"] and "redirect to %s" % target in result["msg"]
+    assert len(calls(cmdb_sim, api)) == 1
+    assert result["not_deleted"] == ids_of(devices)
+    assert still_there(cmdb_sim, ids_of(devices))

@@ -133,6 +133,16 @@ def test_f24_tls_options_win_over_ca_bundle_variables(cmdb_sim_tls, bk_cc_instan
     assert len(calls(cmdb_sim_tls, "batch_delete_inst")) == 1
 
 
+def test_f24_https_url_for_a_plain_http_server_points_at_the_url_not_the_certificate(cmdb_sim, bk_cc_instance):
+    https_url = cmdb_sim.url.replace("http://", "https://", 1)
+    run = bk_cc_instance(https_url, [46], validate_certs=False)
+    result = failed_without_change(run)
+
+    assert "handshake" in result["msg"] and "scheme and port of bk_paas_host" in result["msg"]
+    assert "validate_certs" not in result["msg"] and "ca_path" not in result["msg"]
+    assert cmdb_sim.requests() == []
+
+
 def test_f24_missing_ca_file_fails_before_any_request(cmdb_sim_tls, bk_cc_instance, tmp_path):
     devices = add_devices(cmdb_sim_tls, 1)
     run = bk_cc_instance(cmdb_sim_tls, ids_of(devices), ca_path=str(tmp_path / "no-such-ca.pem"))

@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import json
+import ssl
 
 import pytest
 import requests
 import urllib3
 
 from ansible_collections.blueking.cmdb.plugins.module_utils import client as client_mod
+from ansible_collections.blueking.cmdb.plugins.module_utils import errors as errors_mod
 from ansible_collections.blueking.cmdb.plugins.module_utils.client import (
     EsbClient,
     backoff_delay,
@@ -58,6 +60,7 @@ def test_esb_failure_carries_code_message_request_id_and_permission():
     assert isinstance(error, ApiError)
     assert (error.code, error.server_message, error.request_id, error.permission) == (9900403, "no permission", "r-9", permission)
     assert "batch_delete_inst failed" in str(error) and "9900403" in str(error) and "r-9" in str(error)
+    assert "permission to apply for: delete_comobj_6" in str(error)
     assert not error.retryable and not error.ambiguous
     assert error.result_fields()["permission"] == permission
 
@@ -113,8 +116,11 @@ def test_non_json_bodies_report_status_path_and_a_short_excerpt(status, content_
     assert error.ambiguous == (status >= 500 or status == 200)
 
 
-@pytest.mark.parametrize("body", [{}, {"data": None}, {"message": "ok"}, {"result": "true", "code": 0}])
+@pytest.mark.parametrize("body", [{}, {"data": None}, {"message": "ok"}, {"result": "true", "code": 0},
+                                  {"result": True, "message": "success"}, {"result": True, "code": None},
+                                  {"code": 0, "message": "success"}, {"bk_error_code": 0, "bk_error_msg": "success"}])
 def test_a_2xx_json_body_that_is_neither_success_nor_failure_is_ambiguous(body):
+    # Half an envelope is no proof that a delete happened: the caller must read the state back.
     error = failure(body)
     assert isinstance(error, ReplyError) and error.ambiguous and "neither a success nor a failure" in str(error)
 
@@ -122,6 +128,26 @@ def test_a_2xx_json_body_that_is_neither_success_nor_failure_is_ambiguous(body):
 def test_foreign_json_error_without_envelope_keys_keeps_its_body():
     error = failure({"detail": "Not Found"}, status=404)
     assert isinstance(error, ApiError) and error.http_status == 404 and '"detail": "Not Found"' in str(error)
+
+
+def test_an_integral_float_code_is_read_as_the_code():
+    assert failure({"result": False, "bk_error_code": 1199036.0, "bk_error_msg": "proxy request failed"}).code == 1199036
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_a_failure_that_names_its_target(status):
+    error = failure("", status=status, headers={"Location": "http://elsewhere.example/api/"})
+    assert isinstance(error, ReplyError) and not error.ambiguous and not error.retryable
+    assert "HTTP %d" % status in str(error) and "http://elsewhere.example/api/" in str(error) and "bk_paas_host" in str(error)
+
+
+def test_redirects_are_never_followed():
+    # The body carries bk_app_secret; requests would post it again to the Location's host.
+    session = FakeSession(OK, OK)
+    client = make_client(session)[0]
+    client.call("search_inst", {})
+    client.call("batch_delete_inst", {})
+    assert [post["allow_redirects"] for post in session.posts] == [False, False]
 
 
 def test_json_that_is_not_an_object_is_unreadable():
@@ -213,8 +239,9 @@ class FakeSession:
         self.headers = {}
         self.verify = None
 
-    def post(self, url, data, timeout, verify):
-        self.posts.append({"url": url, "body": json.loads(data), "timeout": timeout, "verify": verify})
+    def post(self, url, data, timeout, verify, allow_redirects=True):
+        self.posts.append({"url": url, "body": json.loads(data), "timeout": timeout, "verify": verify,
+                           "allow_redirects": allow_redirects})
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -331,6 +358,10 @@ def connection_error_never_connected():
     (requests.exceptions.ConnectionError("Connection aborted. RemoteDisconnected"), True, True, ["broke"]),
     (connection_error_never_connected(), True, False, ["cannot connect"]),
     (requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"), False, False, ["validate_certs", "ca_path"]),
+    (requests.exceptions.SSLError(urllib3.exceptions.MaxRetryError(None, "/x", ssl.SSLCertVerificationError(1, "hostname mismatch"))),
+     False, False, ["validate_certs", "ca_path"]),
+    (requests.exceptions.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"), False, False,
+     ["handshake", "scheme and port of bk_paas_host"]),
     (requests.exceptions.ProxyError("Cannot connect to proxy"), True, False, ["https_proxy", "no_proxy"]),
 ])
 def test_transport_failures_are_classified_and_explained(exc, retryable, ambiguous, words):
@@ -342,3 +373,31 @@ def test_transport_failures_are_classified_and_explained(exc, retryable, ambiguo
     assert str(error).startswith("batch_delete_inst")
     for word in words:
         assert word in str(error)
+
+
+def test_an_error_chain_with_a_string_reason_is_classified():
+    inner = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")
+    inner.reason = "WRONG_VERSION_NUMBER"  # what the ssl module sets: a string, not an exception
+    session = FakeSession(requests.exceptions.SSLError(urllib3.exceptions.MaxRetryError(None, "/x", inner)))
+    with pytest.raises(TransportError) as info:
+        make_client(session, retries=0)[0].call("search_inst", {})
+    assert "handshake" in str(info.value)
+
+
+def test_a_failed_handshake_does_not_send_the_user_to_the_certificate_options():
+    # https:// against a plain-HTTP port: ca_path and validate_certs cannot fix that.
+    session = FakeSession(requests.exceptions.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number"))
+    with pytest.raises(TransportError) as info:
+        make_client(session, validate_certs=False, retries=0)[0].call("search_inst", {})
+    assert "validate_certs" not in str(info.value) and "ca_path" not in str(info.value)
+
+
+@pytest.mark.parametrize("permission, expected", [
+    ({"actions": [{"id": "delete_comobj_6", "name": "删除实例"}, {"id": "view_comobj_6"}]}, ["delete_comobj_6 (删除实例)", "view_comobj_6"]),
+    ({"actions": [{"name": "no id"}, "junk", None]}, []),
+    ({"actions": "junk"}, []),
+    (None, []),
+    ("junk", []),
+])
+def test_permission_actions_name_what_to_apply_for_and_ignore_odd_shapes(permission, expected):
+    assert errors_mod.permission_actions(permission) == expected

@@ -51,8 +51,11 @@ def test_base_url_must_be_http(value):
 @pytest.mark.parametrize("overrides, words", [
     (dict(bk_username=None, bk_token=None), ["bk_username", "bk_token"]),
     (dict(bk_username="  ", bk_token=""), ["bk_username", "bk_token"]),
-    (dict(bk_app_code=" "), ["bk_app_code"]),
-    (dict(bk_app_secret=""), ["bk_app_secret"]),
+    (dict(bk_app_code=" "), ["bk_app_code", "BK_APP_CODE", "module_defaults"]),
+    (dict(bk_app_code=None), ["bk_app_code", "BK_APP_CODE", "module_defaults"]),
+    (dict(bk_app_secret=""), ["bk_app_secret", "BK_APP_SECRET"]),
+    (dict(bk_app_secret=None), ["bk_app_secret", "BK_APP_SECRET"]),
+    (dict(bk_paas_host=None), ["bk_paas_host is not set", "BK_PAAS_HOST", "module_defaults"]),
     (dict(timeout=0), ["timeout"]),
     (dict(retries=-1), ["retries"]),
     (dict(retries=11), ["retries"]),
@@ -104,3 +107,24 @@ def test_ca_path_must_be_an_existing_file(tmp_path):
     ca_file = tmp_path / "ca.pem"
     ca_file.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
     assert connection_settings(environ=NO_ENV, params=params(ca_path=str(ca_file)))["ca_path"] == str(ca_file)
+
+
+@pytest.mark.parametrize("content", ["", "not a certificate\n", "-----BEGIN PRIVATE KEY-----\n"])
+def test_ca_path_must_hold_a_pem_certificate(tmp_path, content):
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        connection_settings(environ=NO_ENV, params=params(ca_path=str(ca_file)))
+    assert "ca_path" in str(info.value) and "BEGIN CERTIFICATE" in str(info.value)
+
+
+def test_ca_path_that_is_a_directory_is_refused(tmp_path):
+    with pytest.raises(InputError) as info:
+        connection_settings(environ=NO_ENV, params=params(ca_path=str(tmp_path)))
+    assert "not a readable file" in str(info.value)
+
+
+def test_no_connection_option_is_required_by_the_argument_spec():
+    # Required ones are checked by connection_settings, so that Ansible reports a typo'd option
+    # name as unsupported instead of hiding it behind "missing required arguments".
+    assert not any(spec.get("required") for spec in connection_argument_spec().values())

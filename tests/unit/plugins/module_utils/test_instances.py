@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.blueking.cmdb.plugins.module_utils.client import EsbClient, Reply
-from ansible_collections.blueking.cmdb.plugins.module_utils.errors import ApiError, InputError, ReplyError, TransportError
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import (
+    ApiError,
+    InputError,
+    ReplyError,
+    TransportError,
+    UnexpectedDataError,
+)
 from ansible_collections.blueking.cmdb.plugins.module_utils.instances import (
     BUILTIN_MODELS,
     check_batch_size,
@@ -198,8 +204,30 @@ def test_lookup_ignores_rows_that_were_not_asked_for():
     client = FakeClient([1])
     client.faults["search_inst"] = [lambda fake, payload: Reply(
         {"count": 3, "info": [{"bk_inst_id": 1, "bk_inst_name": "a"}, {"bk_inst_id": 99, "bk_inst_name": "b"},
-                              {"bk_inst_id": 1, "bk_inst_name": "a", "bk_obj_id": "bk_router"}, "junk"]}, "r")]
+                              {"bk_inst_id": 1, "bk_inst_name": "a", "bk_obj_id": "bk_router"}]}, "r")]
     assert list(find_existing(client, "bk_firewall", [1])) == [1]
+
+
+@pytest.mark.parametrize("data", [
+    None, "success", [], {"count": 1}, {"count": 1, "info": "x"}, {"count": 1, "info": []},
+    {"info": [{"bk_inst_id": 1}]}, {"count": "1", "info": [{"bk_inst_id": 1}]},
+    {"count": 1, "info": [{"bk_inst_name": "a"}]}, {"count": 1, "info": [None]}, {"count": 1, "info": [{"bk_inst_id": True}]},
+], ids=repr)
+def test_a_lookup_success_that_cannot_be_read_is_a_failure_never_absent(data):
+    client = FakeClient([1])
+    client.faults["search_inst"] = [lambda fake, payload: Reply(data, "r-odd")]
+    outcome = delete_instances(client, "bk_firewall", [1], 500, check_mode=False)
+    assert isinstance(outcome.error, UnexpectedDataError) and "r-odd" in str(outcome.error)
+    assert (outcome.absent_ids, outcome.deleted_ids, outcome.not_deleted_ids) == ([], [], [1])
+    assert client.sent("batch_delete_inst") == []
+
+
+def test_an_unreadable_lookup_reply_never_quotes_its_contents():
+    client = FakeClient([1])
+    client.faults["search_inst"] = [lambda fake, payload: Reply({"count": 1, "info": ["S3cr3t-Value-XYZ"]}, "r")]
+    with pytest.raises(UnexpectedDataError) as info:
+        find_existing(client, "bk_firewall", [1])
+    assert "S3cr3t" not in str(info.value) and "a string" in str(info.value)
 
 
 def test_ids_that_do_not_exist_make_no_delete():

@@ -70,8 +70,11 @@ def test_check_mode_and_real_run_return_the_same_keys():
     assert "diff" not in real
 
 
-@pytest.mark.parametrize("ids_absent, msg", [([9001], "Nothing to delete: none of the requested bk_firewall ids exist."),
-                                             ([], "No inst_ids given; nothing to do.")])
+@pytest.mark.parametrize("ids_absent, msg", [
+    ([9001], "Nothing to delete: 1 requested id not found in model bk_firewall (bk_supplier_account 0)."),
+    ([9001, 9002], "Nothing to delete: 2 requested ids not found in model bk_firewall (bk_supplier_account 0)."),
+    ([], "inst_ids is empty; nothing to delete."),
+])
 def test_nothing_to_do(ids_absent, msg):
     result = bk_cc_instance.build_result(outcome([], absent=ids_absent), FW, False, [])
     assert (result["changed"], result["msg"], result["deleted"]) == (False, msg, [])
@@ -94,3 +97,15 @@ def test_lookup_failure_says_nothing_was_deleted_and_passes_permission():
     result = bk_cc_instance.build_result(outcome([], not_deleted=[46], error=error), FW, True, ["r-9"])
     assert result["changed"] is False and result["permission"] == permission and result["code"] == 9900403
     assert result["msg"].endswith("Nothing was deleted.") and "search_inst failed" in result["msg"]
+
+
+def test_nothing_to_do_names_the_supplier_account_it_looked_in():
+    # A wrong bk_supplier_account matches nothing and looks exactly like ids that are gone.
+    result = bk_cc_instance.build_result(outcome([], absent=[9001]), FW, False, [], supplier_account="tenant-b")
+    assert "bk_supplier_account tenant-b" in result["msg"]
+
+
+def test_a_refused_task_still_returns_the_always_returned_keys():
+    result = bk_cc_instance.refused_result("inst_ids must be whole numbers >= 1")
+    assert result == {"changed": False, "msg": "inst_ids must be whole numbers >= 1", "deleted": [], "absent": [],
+                      "instances": [], "request_ids": []}
