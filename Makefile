@@ -27,6 +27,7 @@ help:
 	@echo "make bench        benchmarks (pytest-benchmark)"
 	@echo "make clean        remove build output"
 	@echo "COLLECTIONS_ROOT=DIR stages the collection under DIR instead of ./build"
+	@echo "PY313=/path/to/python3.13 for the 2.21 legs (default: the newest ~/.pyenv/versions/3.13*; none found: skipped)"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt tests/requirements.txt tests/requirements-pytest.txt
@@ -67,7 +68,7 @@ integration: stage
 	cd $(STAGE) && PATH="$(BIN):$$PATH" $(BIN)/python -m pytest -c tests/pytest.ini tests/integration
 
 sanity: stage
-	PATH="$(BIN):$$PATH" bash tools/sanity.sh $(STAGE)
+	PATH="$(BIN):$$PATH" PY313="$(PY313)" bash tools/sanity.sh $(STAGE)
 
 lint: stage
 	PATH="$(BIN):$$PATH" bash tools/lint.sh $(STAGE)

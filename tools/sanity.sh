@@ -56,6 +56,11 @@ print(get_venv_packages(types.SimpleNamespace(version=sys.argv[1]))["pip"])
 
 find_python313() {
     local candidate found="" pyenv_root="${PYENV_ROOT:-${HOME}/.pyenv}"
+    # An explicit choice (make passes its PY313) wins over the search.
+    if [[ -n "${PY313:-}" && -x "${PY313}" ]]; then
+        echo "${PY313}"
+        return 0
+    fi
     if command -v pyenv >/dev/null 2>&1; then
         pyenv_root="$(pyenv root)"
     fi

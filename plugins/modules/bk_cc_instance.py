@@ -20,6 +20,11 @@ description:
     matters because the server answers success for ids it does not have.
   - In check mode the look-up still runs and the result lists what would be deleted; no
     write request is sent.
+  - Check mode proves that the ids exist and that the user may view them. What only the delete
+    itself can tell is not checked - the delete permission (9900403), the application's
+    permission for C(batch_delete_inst) (1306403), associations to other instances (1101075)
+    and hosts below a custom mainline instance (1101030) - so a real run can still fail where the
+    dry run said "Would delete". Such a failure deletes nothing of its batch.
   - When a delete's answer is lost (timeout, dropped connection, gateway error page), the
     batch's ids are looked up again before anything is reported or retried.
 author:
@@ -58,8 +63,11 @@ options:
   inst_ids:
     description:
       - C(bk_inst_id) values of the instances to delete. Required with O(state=absent).
-      - Whole numbers of at least 1; strings of digits (as Jinja often produces) are accepted.
-        Anything else fails the task before any call, naming the bad elements.
+      - Integers of at least 1; strings of digits (as Jinja often produces) are accepted.
+        Anything else, floats such as V(46.0) included, fails the task before any call, naming
+        the bad elements.
+      - As for every list option, Ansible also accepts a single id or a comma-separated string
+        such as V(46,47).
       - Duplicates are dropped, order is kept. An empty list does nothing and makes no call.
     type: list
     elements: raw
@@ -169,7 +177,7 @@ not_deleted:
   description:
     - Requested ids that were not deleted because the task failed - the failed batch and every later one.
     - When the look-up before any delete failed, every requested id (nothing was deleted).
-  returned: failure
+  returned: when a call to the server failed
   type: list
   elements: int
   sample: [1047]
@@ -177,23 +185,23 @@ unconfirmed:
   description:
     - Ids of a batch whose delete got no clear answer and whose look-up afterwards failed too;
       they may or may not be gone. Run the task again to settle them.
-  returned: failure
+  returned: when a call to the server failed
   type: list
   elements: int
   sample: []
 code:
   description: Error code from the server (ESB C(code) or CMDB C(bk_error_code)); null when there was no readable answer.
-  returned: failure
+  returned: when a call to the server failed
   type: int
   sample: 9900403
 request_id:
   description: ESB C(request_id) of the failed call, when the server sent one.
-  returned: failure
+  returned: when a call to the server failed
   type: str
   sample: 2b1e0f6c3d9a4e7f8a5b6c7d8e9f0a1b
 http_status:
   description: HTTP status of the failed call, when one arrived.
-  returned: failure
+  returned: when a call to the server failed
   type: int
   sample: 200
 permission:
