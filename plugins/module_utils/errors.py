@@ -50,6 +50,16 @@ UPSTREAM_FAILURE_CODES = frozenset((1306201,))
 RETRY_HTTP_STATUSES = frozenset((429, 502, 503, 504))
 
 
+# What to do about the deterministic refusals users meet most; the server's own messages
+# name neither the instance nor the way out.
+CODE_HINTS = {
+    1101075: "an instance of the request is still associated with another existing instance; "
+             "remove that association first (a smaller batch_size narrows down which one)",
+    1101030: "hosts are bound below a mainline instance of the request; move them out of its modules first",
+    1306403: "the application may not call this ESB component; apply for the component permission of bk_app_code",
+}
+
+
 def permission_actions(permission):
     """``["delete_comobj_6 (删除实例)", ...]`` from a 9900403 ``permission`` object; [] for anything else."""
     actions = permission.get("actions") if isinstance(permission, dict) else None
@@ -87,6 +97,8 @@ class ApiError(BkCmdbError):
         text = "%s failed: %s" % (api, ", ".join(parts))
         if note:
             text += " (%s)" % note
+        if code in CODE_HINTS:
+            text += " -- %s" % CODE_HINTS[code]
         super(ApiError, self).__init__(text, api=api)
 
     @property

@@ -401,3 +401,13 @@ def test_a_failed_handshake_does_not_send_the_user_to_the_certificate_options():
 ])
 def test_permission_actions_name_what_to_apply_for_and_ignore_odd_shapes(permission, expected):
     assert errors_mod.permission_actions(permission) == expected
+
+
+@pytest.mark.parametrize("code, hint", [(1101075, "remove that association"), (1101030, "move them out"),
+                                        (1306403, "component permission")])
+def test_common_refusals_say_what_to_do(code, hint):
+    assert hint in str(failure({"result": False, "code": code, "message": "refused"}))
+
+
+def test_other_codes_carry_no_hint():
+    assert " -- " not in str(failure({"result": False, "code": 1199000, "message": "bad json"}))
