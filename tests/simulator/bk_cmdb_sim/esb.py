@@ -35,6 +35,11 @@ class Call:
         return value if isinstance(value, str) else json.dumps(value)
 
 
+def is_esb_code(code) -> bool:
+    """Is this one of the ESB's own 1306xxx codes (contract §1.2), not a CMDB code passed through?"""
+    return isinstance(code, int) and not isinstance(code, bool) and 1306000 <= code <= 1306999
+
+
 def request_id() -> str:
     return uuid.uuid4().hex
 

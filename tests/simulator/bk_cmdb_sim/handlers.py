@@ -35,10 +35,14 @@ def _is_int64(value) -> bool:
 
 
 def _inst_id(raw: str) -> int:
-    try:
-        return int(raw, 10)
-    except ValueError:
-        raise cmdb_error(PARAMS_NEED_INT, "inst id") from None
+    """A path inst id, parsed like Go's strconv.ParseInt(raw, 10, 64).
+
+    The id arrives as text (Call.path_param): JSON 12 as "12", 1.5 as "1.5", true as "true".
+    Python's int() would also take "1_0", " 12" and non-ASCII digits; ParseInt takes none of them.
+    """
+    if not re.fullmatch(r"[+-]?[0-9]+", raw) or not _is_int64(int(raw)):
+        raise cmdb_error(PARAMS_NEED_INT, "inst id")
+    return int(raw)
 
 
 def _ordinary_model(state, call, action, inst_ids=None, model=None):
@@ -201,19 +205,28 @@ def _query_builder_records(state, call, model):
     return [r for r in state.records(model["bk_obj_id"], call.supplier).values() if query.rules_match(r, conditions)]
 
 
+def _decode_int(value):
+    """A Go int field: null is 0; a string, float, bool or out-of-range number is 1199000."""
+    if value is None:
+        return 0
+    if not _is_int64(value):
+        raise cmdb_error(JSON_UNMARSHAL_FAILED)
+    return value
+
+
 def search_object_instances(state, call):
     model = _ordinary_model(state, call, "view")
-    page = call.body.get("page")
-    if not isinstance(page, dict):
-        raise cmdb_error(PARAMS_INVALID, "page")
-    limit, start = page.get("limit"), page.get("start", 0)
-    if not _is_int64(limit) or not 1 <= limit <= 500:
-        raise cmdb_error(PARAMS_INVALID, "page.limit")
-    if not _is_int64(start) or start < 0:
-        raise cmdb_error(PARAMS_INVALID, "page.start")
+    # The whole body is decoded into Go types before anything is validated, so a type error wins.
+    page = _decode(call.body.get("page"), dict)
+    limit, start = _decode_int(page.get("limit")), _decode_int(page.get("start"))
+    sort = _decode(page.get("sort"), str)
     fields = _decode(call.body.get("fields"), list)
+    if not 1 <= limit <= 500:
+        raise cmdb_error(PARAMS_INVALID, "page.limit")
+    if start < 0:
+        raise cmdb_error(PARAMS_INVALID, "page.start")
     records = _query_builder_records(state, call, model)
-    records = query.sort_records(query.sort_records(records, None, INST_ID), page.get("sort") or "create_time", INST_ID)
+    records = query.sort_records(query.sort_records(records, None, INST_ID), sort or "create_time", INST_ID)
     return {"info": [query.project(r, fields) for r in records[start:start + limit]]}
 
 

@@ -160,7 +160,14 @@ OPERATORS = frozenset(("equal", "not_equal", "in", "not_in")) | set(_STRING_OPS)
 
 
 def _is_basic(value):
-    return isinstance(value, (str, int, float, bool)) and value is not None
+    return isinstance(value, (str, int, float, bool))
+
+
+def _basic_kind(value):
+    """The Go type a JSON scalar decodes to: every number is a float64, so 1 and 2.0 are one kind."""
+    if isinstance(value, bool):
+        return bool
+    return float if isinstance(value, (int, float)) else type(value)
 
 
 def _validate_atom(rule):
@@ -174,7 +181,7 @@ def _validate_atom(rule):
             raise QueryError("%s operator's value should be a non-empty array" % op)
         if len(value) > MAX_IN_ITEMS:
             raise QueryError("%s operator's elements count exceeds max limit %d" % (op, MAX_IN_ITEMS))
-        if not all(_is_basic(v) for v in value) or len({type(v) for v in value}) != 1:
+        if not all(_is_basic(v) for v in value) or len({_basic_kind(v) for v in value}) != 1:
             raise QueryError("%s operator's elements should be of one basic type" % op)
     elif op in _STRING_OPS:
         if not isinstance(value, str) or not value:

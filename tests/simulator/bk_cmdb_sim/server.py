@@ -71,6 +71,9 @@ def canned_reply(fault: dict) -> Reply:
     if "envelope" in fault:
         body = {"result": False, "code": 1306000, "message": "", "permission": None, "request_id": esb.request_id(), "data": None}
         body.update(fault["envelope"])
+        if esb.is_esb_code(body["code"]) and "permission" not in fault["envelope"]:
+            # The ESB's own failures carry no permission key (contract §1.2); only CMDB's replies do.
+            del body["permission"]
         return Reply(status, body, fault.get("content_type", "application/json"), fault.get("headers"))
     body = fault.get("body", "")
     default_type = "text/plain" if isinstance(body, str) else "application/json"
@@ -81,6 +84,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Tests restart simulators quickly; don't wait for TIME_WAIT.
     allow_reuse_address = True
+    # socketserver's default backlog of 5 overflows when a client opens many connections at
+    # once (parallel workers, a burst of retries): the kernel then resets them or retries the
+    # SYN after ~1 s. A real server's backlog is far larger.
+    request_queue_size = 128
 
     def __init__(self, address, simulator):
         self.simulator = simulator
@@ -353,6 +360,9 @@ class Simulator:
             return self.add_association(
                 body["bk_obj_id"], body["bk_inst_id"], body["bk_asst_obj_id"], body["bk_asst_inst_id"], body.get("bk_asst_id", "connect"),
             )
+        elif route == ("POST", "host_modules"):
+            # The only way to give a CLI-started simulator a host below a custom mainline level (1101030).
+            self.bind_host(body["bk_host_id"], body["bk_module_id"], str(body.get("bk_supplier_account", "0")))
         else:
             raise _NoRoute("no control endpoint %s /__sim__/%s" % route)
         return {"ok": True}

@@ -19,6 +19,20 @@ from .faults import validate_fault
 CST = timezone(timedelta(hours=8))
 INST_ID = "bk_inst_id"
 STATE_KEYS = tuple(catalog.DEFAULT_STATE)
+# The JSON shape of each top-level key (container, entry type) and the keys every entry needs:
+# what the handlers index into, so a bad seed fails on load rather than as a 500 later.
+SHAPES = {
+    "models": (list, dict, ("bk_obj_id",)),
+    "mainline": (list, str, ()),
+    "object_associations": (list, dict, ("bk_obj_asst_id",)),
+    "instances": (dict, dict, ()),
+    "associations": (list, dict, ("id", "bk_obj_id", "bk_inst_id", "bk_asst_obj_id", "bk_asst_inst_id")),
+    "host_modules": (list, dict, ("bk_host_id", "bk_module_id")),
+    "next_ids": (dict, int, ()),
+    "apps": (dict, dict, ()),
+    "tokens": (dict, str, ()),
+    "users": (dict, dict, ()),
+}
 
 
 def now_iso() -> str:
@@ -28,6 +42,8 @@ def now_iso() -> str:
 
 def _normalize_model(raw, numeric_id):
     obj_id = raw["bk_obj_id"]
+    if not isinstance(obj_id, str) or not obj_id:
+        raise ValueError("a model's bk_obj_id must be a non-empty string, not %r" % (obj_id,))
     kind = "inner" if obj_id in catalog.INNER_MODELS else raw.get("kind", "ordinary")
     if kind not in ("inner", "ordinary", "mainline"):
         raise ValueError("model %s: kind must be ordinary or mainline, not %r" % (obj_id, kind))
@@ -50,12 +66,65 @@ def _normalize_model(raw, numeric_id):
     }
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_shapes(merged):
+    for key, (container, entry_type, needed) in SHAPES.items():
+        value = merged[key]
+        shape = "%s of %s" % ("an object" if container is dict else "an array", entry_type.__name__)
+        if not isinstance(value, container):
+            raise ValueError("%s must be %s" % (key, shape))
+        entries = list(value.values()) if container is dict else value
+        if not all(isinstance(e, entry_type) and not isinstance(e, bool) for e in entries):
+            raise ValueError("%s must be %s" % (key, shape))
+        for entry in entries:
+            missing = [k for k in needed if k not in entry]
+            if missing:
+                raise ValueError("%s: an entry lacks %s" % (key, ", ".join(missing)))
+    for name, user in merged["users"].items():
+        deny = user.get("deny", [])
+        if not isinstance(deny, list) or not all(isinstance(rule, str) for rule in deny):
+            raise ValueError("users.%s.deny must be an array of strings" % name)
+
+
 def _check_mainline(chain, models):
     if chain[:1] != ["biz"] or chain[-3:] != ["set", "module", "host"]:
         raise ValueError("mainline must start with biz and end with set, module, host")
     for obj_id in chain[1:-3]:
         if models.get(obj_id, {}).get("kind") != "mainline":
             raise ValueError("mainline level %s must be a model of kind mainline" % obj_id)
+    for obj_id, model in models.items():
+        if model["kind"] == "mainline" and obj_id not in chain:
+            raise ValueError("mainline model %s is not in mainline" % obj_id)
+
+
+def _load_instances(raw_instances):
+    """supplier -> model -> records into supplier -> model -> {id: record}.
+
+    Each id field is one sequence across all models and accounts (every ordinary model draws
+    bk_inst_id from the same one, contract §8), so an id used twice is refused.
+    """
+    instances, owners = {}, {}
+    for supplier, per_model in raw_instances.items():
+        if not isinstance(per_model, dict):
+            raise ValueError("instances.%s must be an object of model -> records" % supplier)
+        for obj_id, records in per_model.items():
+            if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+                raise ValueError("instances.%s.%s must be an array of objects" % (supplier, obj_id))
+            id_field = catalog.ID_FIELDS.get(obj_id, INST_ID)
+            table = instances.setdefault(str(supplier), {}).setdefault(obj_id, {})
+            for record in records:
+                inst_id = record.get(id_field)
+                if not _is_int(inst_id):
+                    raise ValueError("instances.%s.%s: a record without an integer %s" % (supplier, obj_id, id_field))
+                where = "%s/%s" % (supplier, obj_id)
+                first = owners.setdefault((id_field, inst_id), where)
+                if first != where or inst_id in table:
+                    raise ValueError("%s %d is used twice (%s and %s)" % (id_field, inst_id, first, where))
+                table[inst_id] = record
+    return instances
 
 
 def _next_ids(given, instances, associations):
@@ -66,6 +135,8 @@ def _next_ids(given, instances, associations):
         for obj_id, table in per_model.items():
             field = catalog.ID_FIELDS.get(obj_id, INST_ID)
             highest[field] = max([highest[field]] + list(table))
+    if not all(_is_int(a["id"]) for a in associations):
+        raise ValueError("association ids must be integers")
     highest["association"] = max([0] + [a["id"] for a in associations])
     return {field: max(int(given.get(field, 1)), top + 1) for field, top in highest.items()}
 
@@ -94,20 +165,20 @@ class State:
             raise ValueError("unknown state keys: %s" % ", ".join(sorted(unknown)))
         merged = catalog.default_state()
         merged.update(copy.deepcopy(data))
-        models = {}
-        for raw in merged["models"]:
-            numeric_id = max([m["id"] for m in models.values()] + [100]) + 1
-            normalized = _normalize_model(raw, numeric_id)
-            models[normalized["bk_obj_id"]] = normalized
-        _check_mainline(merged["mainline"], models)
-        instances = {}
-        for supplier, per_model in merged["instances"].items():
-            for obj_id, records in per_model.items():
-                id_field = catalog.ID_FIELDS.get(obj_id, INST_ID)
-                table = instances.setdefault(str(supplier), {}).setdefault(obj_id, {})
-                for record in records:
-                    table[record[id_field]] = record
-        next_ids = _next_ids(merged["next_ids"], instances, merged["associations"])
+        _check_shapes(merged)
+        try:
+            models = {}
+            for raw in merged["models"]:
+                numeric_id = max([m["id"] for m in models.values()] + [100]) + 1
+                normalized = _normalize_model(raw, numeric_id)
+                models[normalized["bk_obj_id"]] = normalized
+            _check_mainline(merged["mainline"], models)
+            instances = _load_instances(merged["instances"])
+            next_ids = _next_ids(merged["next_ids"], instances, merged["associations"])
+        except (KeyError, TypeError, AttributeError) as exc:
+            # Deeper mistakes (an attribute without bk_property_id, a string model id, ...) are
+            # still a bad state: README promises ValueError, never a KeyError from inside.
+            raise ValueError("malformed state: %s: %s" % (type(exc).__name__, exc)) from exc
         with self.lock:
             self.models = models
             self.mainline = list(merged["mainline"])

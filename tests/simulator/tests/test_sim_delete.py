@@ -200,6 +200,75 @@ def test_custom_mainline_without_hosts_takes_its_subtree(cmdb_sim, esb):
     assert cmdb_sim.instance_ids("module") == modules[1:]
 
 
+def test_a_default_set_below_a_custom_level_does_not_count(cmdb_sim, esb):
+    # Only normal sets (default 0) are part of the subtree: hosts in a default set's modules don't block.
+    add_mainline_level(cmdb_sim)
+    [idc] = cmdb_sim.add_instances("bk_idc", [{"bk_inst_name": "idc-a", "bk_biz_id": 1, "bk_parent_id": 1}])
+    [idle] = cmdb_sim.add_instances("set", [{"bk_set_name": "idle pool", "bk_biz_id": 1, "bk_parent_id": idc, "default": 1}])
+    [module] = cmdb_sim.add_instances("module", [{"bk_module_name": "idle", "bk_biz_id": 1, "bk_set_id": idle, "bk_parent_id": idle}])
+    [host] = cmdb_sim.add_instances("host", [{"bk_host_name": "spare-01"}])
+    cmdb_sim.bind_host(host, module)
+    assert delete(esb, [idc], obj="bk_idc")["result"] is True
+    assert cmdb_sim.instance_ids("bk_idc") == []
+    assert (cmdb_sim.instance_ids("set"), cmdb_sim.instance_ids("module")) == ([idle], [module])
+
+
+def test_an_association_inside_the_subtree_blocks_the_delete(cmdb_sim, esb):
+    add_mainline_level(cmdb_sim)
+    idc, _other_idc, sets, modules = build_topology(cmdb_sim, with_host=False)
+    [switch] = cmdb_sim.add_instances("bk_switch", [{"bk_inst_name": "sw", "bk_asset_id": "S"}])
+    cmdb_sim.add_association("bk_switch", switch, "module", modules[0])
+    assert delete(esb, [idc], obj="bk_idc")["code"] == 1101075
+    assert idc in cmdb_sim.instance_ids("bk_idc")
+    assert (cmdb_sim.instance_ids("set"), cmdb_sim.instance_ids("module")) == (sets, modules)
+    assert len(cmdb_sim.dump()["associations"]) == 1
+
+
+def add_two_mainline_levels(simulator):
+    """biz -> bk_region -> bk_idc -> set -> module -> host."""
+    state = simulator.dump()
+    state["models"] += [
+        {"id": 41, "bk_obj_id": "bk_region", "bk_obj_name": "地区", "kind": "mainline"},
+        {"id": 40, "bk_obj_id": "bk_idc", "bk_obj_name": "机房", "kind": "mainline"},
+    ]
+    state["mainline"] = ["biz", "bk_region", "bk_idc", "set", "module", "host"]
+    simulator.load(state)
+
+
+def build_two_branches(simulator, host_in_first):
+    """Two regions, each with one idc, set and module; returns {model: [first branch id, second branch id]}.
+
+    A host sits in the second branch's module, and in the first one's if `host_in_first`.
+    """
+    regions = simulator.add_instances("bk_region", [
+        {"bk_inst_name": "south", "bk_biz_id": 1, "bk_parent_id": 1},
+        {"bk_inst_name": "north", "bk_biz_id": 1, "bk_parent_id": 1},
+    ])
+    idcs = simulator.add_instances("bk_idc", [{"bk_inst_name": "idc-1", "bk_biz_id": 1, "bk_parent_id": r} for r in regions])
+    sets = simulator.add_instances("set", [{"bk_set_name": "web", "bk_biz_id": 1, "bk_parent_id": i, "default": 0} for i in idcs])
+    modules = simulator.add_instances("module", [{"bk_module_name": "nginx", "bk_biz_id": 1, "bk_set_id": s, "bk_parent_id": s} for s in sets])
+    [host] = simulator.add_instances("host", [{"bk_host_name": "web-01"}])
+    simulator.bind_host(host, modules[1])
+    if host_in_first:
+        simulator.bind_host(host, modules[0])
+    return {"bk_region": regions, "bk_idc": idcs, "set": sets, "module": modules}
+
+
+def test_a_host_two_levels_down_blocks_the_delete(cmdb_sim, esb):
+    add_two_mainline_levels(cmdb_sim)
+    topology = build_two_branches(cmdb_sim, host_in_first=True)
+    reply = delete(esb, topology["bk_region"][:1], obj="bk_region")
+    assert reply["code"] == 1101030
+    assert {obj: cmdb_sim.instance_ids(obj) for obj in topology} == topology
+
+
+def test_deleting_the_upper_level_takes_every_level_below(cmdb_sim, esb):
+    add_two_mainline_levels(cmdb_sim)
+    topology = build_two_branches(cmdb_sim, host_in_first=False)
+    assert delete(esb, topology["bk_region"][:1], obj="bk_region")["result"] is True
+    assert {obj: cmdb_sim.instance_ids(obj) for obj in topology} == {obj: ids[1:] for obj, ids in topology.items()}
+
+
 def test_delete_inst(cmdb_sim, esb, firewalls):
     reply = esb("delete_inst", bk_obj_id="bk_firewall", bk_inst_id=firewalls[0])
     assert (reply["result"], reply["data"]) == (True, None)
@@ -210,10 +279,17 @@ def test_delete_inst(cmdb_sim, esb, firewalls):
     assert cmdb_sim.instance_ids("bk_firewall") == firewalls[2:]
 
 
-@pytest.mark.parametrize("inst_id", ["abc", 1.5, True])
-def test_delete_inst_needs_an_integral_id(esb, firewalls, inst_id):
+# Go's strconv.ParseInt(id, 10, 64) takes an optional sign and ASCII digits only, within int64.
+@pytest.mark.parametrize("inst_id", ["abc", 1.5, True, "1_0", " 12", "12 ", "١٢", 2 ** 63])
+def test_delete_inst_needs_an_integral_id(cmdb_sim, esb, firewalls, inst_id):
     reply = esb("delete_inst", bk_obj_id="bk_firewall", bk_inst_id=inst_id)
     assert (reply["code"], reply["message"]) == (1199009, "'inst id' parameters must be integral")
+    assert cmdb_sim.instance_ids("bk_firewall") == firewalls
+
+
+def test_delete_inst_id_may_carry_a_sign(cmdb_sim, esb, firewalls):
+    assert esb("delete_inst", bk_obj_id="bk_firewall", bk_inst_id="+%d" % firewalls[0])["result"] is True
+    assert cmdb_sim.instance_ids("bk_firewall") == firewalls[1:]
 
 
 def test_delete_inst_checks_like_the_batch(cmdb_sim, esb, firewalls):

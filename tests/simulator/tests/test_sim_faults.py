@@ -59,6 +59,20 @@ def test_failure_envelope(cmdb_sim, esb, firewalls):
     assert cmdb_sim.instance_ids("bk_firewall") == firewalls
 
 
+def test_esb_code_envelopes_have_no_permission_key(cmdb_sim, esb):
+    # Real ESB-level failures (1306xxx) carry no permission key; CMDB replies carry one.
+    cmdb_sim.queue_faults(DELETE, [
+        {"envelope": {"code": 1306403, "message": "APP has no permission to access the component"}},
+        {"envelope": {"message": "User authentication failed"}},
+        {"envelope": {"code": 1306000, "permission": None}},
+    ])
+    first, second, third = [esb(DELETE, **delete_body([])) for _call in range(3)]
+    assert first["code"] == 1306403 and "permission" not in first
+    assert second["code"] == 1306000 and "permission" not in second
+    # Unless the fault asks for it.
+    assert third["permission"] is None
+
+
 def test_custom_success_envelope_and_status(cmdb_sim, esb):
     cmdb_sim.queue_faults(DELETE, [
         {"envelope": {"result": True, "code": 0, "data": "success"}},

@@ -76,6 +76,13 @@ def test_search_inst_paging_has_no_limit_check(esb, fleet, cmdb_sim, firewall_re
     assert (data["count"], len(data["info"])) == (306, 6)
 
 
+@pytest.mark.parametrize("limit", [0, 300])
+def test_search_inst_by_object_has_no_limit_cap(cmdb_sim, esb, firewall_record, limit):
+    cmdb_sim.add_instances("bk_firewall", [firewall_record(n) for n in range(250)])
+    data = esb("search_inst_by_object", bk_obj_id="bk_firewall", page={"start": 0, "limit": limit})["data"]
+    assert (data["count"], len(data["info"])) == (250, 250)
+
+
 @pytest.mark.parametrize("sort, expected", [
     ("rank", ["fw-bj-02", "fw-sz-02", "fw-sh-02", "fw-sz-01", "FW-BJ-01", "fw-sh-01"]),
     ("-rank", ["fw-sh-01", "FW-BJ-01", "fw-sz-01", "fw-sh-02", "fw-sz-02", "fw-bj-02"]),
@@ -177,14 +184,37 @@ def test_search_object_instances_without_conditions_matches_all(esb, fleet):
     assert names(reply["data"]) == ["fw-sz-02", "fw-bj-02"]
 
 
-@pytest.mark.parametrize("page", [None, {}, {"limit": 0}, {"limit": 501}, {"limit": -1}, {"limit": "10"}, {"start": 0}])
-def test_search_object_instances_page_limit(esb, fleet, page):
+@pytest.mark.parametrize("page, code", [
+    (None, 1199006),
+    ({}, 1199006),
+    ({"limit": 0}, 1199006),
+    ({"limit": None}, 1199006),
+    ({"limit": 501}, 1199006),
+    ({"limit": -1}, 1199006),
+    ({"start": 0}, 1199006),
+    ({"limit": 10, "start": -1}, 1199006),
+    # page decodes into Go ints first, as in search_inst: a wrong JSON type fails decoding.
+    ({"limit": "10"}, 1199000),
+    ({"limit": 10.0}, 1199000),
+    ({"limit": True}, 1199000),
+    ({"limit": 10, "start": "0"}, 1199000),
+    ({"limit": 10, "sort": 5}, 1199000),
+    ({"limit": "10", "start": -1}, 1199000),
+    ("limit=10", 1199000),
+])
+def test_search_object_instances_page_limit(esb, fleet, page, code):
     body = {"bk_obj_id": "bk_firewall"}
     if page is not None:
         body["page"] = page
     reply = esb("search_object_instances", **body)
-    assert reply["code"] == 1199006
-    assert reply["message"].endswith("data parameter verification does not pass")
+    assert reply["code"] == code
+    if code == 1199006:
+        assert reply["message"].endswith("data parameter verification does not pass")
+
+
+def test_search_object_instances_null_start_is_zero(esb, fleet):
+    reply = esb("search_object_instances", bk_obj_id="bk_firewall", page={"limit": 2, "start": None})
+    assert names(reply["data"]) == ["fw-sz-01", "fw-sz-02"]
 
 
 def nested(depth):
@@ -199,6 +229,8 @@ def nested(depth):
     {"condition": "AND", "rules": [{"field": "bk_inst_id", "operator": "in", "value": []}]},
     {"condition": "AND", "rules": [{"field": "bk_inst_id", "operator": "in", "value": list(range(1, 502))}]},
     {"condition": "AND", "rules": [{"field": "bk_inst_id", "operator": "not_in", "value": [1, "2"]}]},
+    {"condition": "AND", "rules": [{"field": "bk_inst_id", "operator": "in", "value": [1, True]}]},
+    {"condition": "AND", "rules": [{"field": "bk_inst_id", "operator": "in", "value": [1, None]}]},
     {"condition": "AND", "rules": [{"field": "bk_inst_id", "operator": "equal", "value": 1}] * 51},
     {"condition": "XOR", "rules": [{"field": "bk_inst_id", "operator": "equal", "value": 1}]},
     {"condition": "AND", "rules": [{"field": "bk_inst_id", "operator": "$in", "value": [1]}]},
@@ -208,6 +240,12 @@ def test_search_object_instances_filter_limits(esb, fleet, conditions):
     reply = query(esb, conditions)
     assert reply["code"] == 1199006
     assert reply["message"].startswith("'conditions: ")
+
+
+def test_search_object_instances_in_mixes_ints_and_floats(esb, fleet):
+    # JSON numbers are all float64 to the server, so [1, 2.0] is of one basic type.
+    rules = [{"field": "bk_inst_id", "operator": "in", "value": [fleet[0], float(fleet[1])]}]
+    assert names(query(esb, {"condition": "AND", "rules": rules})["data"]) == ["fw-sz-01", "fw-sz-02"]
 
 
 def test_search_object_instances_filter_limits_at_their_maximum(esb, fleet):

@@ -7,11 +7,13 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import math
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -47,12 +49,52 @@ def test_chunked_request_body(cmdb_sim, esb):
     assert cmdb_sim.requests()[-1]["body"]["bk_obj_id"] == "bk_firewall"
 
 
-def test_requests_are_fast(cmdb_sim, esb):
-    # A generous bound: the point is to catch a Nagle-style 40 ms stall per request.
-    started = time.perf_counter()
-    for _call in range(50):
-        esb("search_inst_by_object", bk_obj_id="bk_firewall")
-    assert (time.perf_counter() - started) / 50 < 0.05
+def p95(timings):
+    return sorted(timings)[math.ceil(len(timings) * 0.95) - 1]
+
+
+def test_requests_are_fast(cmdb_sim, esb, firewall_record):
+    # The 95th percentile, not the mean, so a stall on some of the requests shows. A healthy p95
+    # is ~2 ms; Nagle + delayed ACK makes every request ~44 ms, under a 50 ms bound, so 25 ms.
+    ids = cmdb_sim.add_instances("bk_firewall", [firewall_record(n) for n in range(50)])
+    calls = [("search_inst_by_object", {"bk_obj_id": "bk_firewall"})] * 50
+    calls += [("batch_delete_inst", {"bk_obj_id": "bk_firewall", "delete": {"inst_ids": [i]}}) for i in ids]
+    timings = {"search_inst_by_object": [], "batch_delete_inst": []}
+    for api, body in calls:
+        started = time.perf_counter()
+        assert esb(api, **body)["result"] is True
+        timings[api].append(time.perf_counter() - started)
+    assert {api: p95(t) < 0.025 for api, t in timings.items()} == {api: True for api in timings}, timings
+    assert cmdb_sim.instance_ids("bk_firewall") == []
+
+
+def test_a_burst_of_connections_is_served(cmdb_sim, esb):
+    # 64 clients connect at the same moment, each on its own connection, as parallel workers do.
+    # With socketserver's default listen backlog of 5 most of them were reset.
+    port = int(cmdb_sim.url.rsplit(":", 1)[1])
+    body = json.dumps(dict(esb.auth, bk_obj_id="bk_firewall", condition={}))
+    clients = 64
+    barrier = threading.Barrier(clients)
+    outcomes = []
+
+    def call():
+        barrier.wait()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("POST", "/api/c/compapi/v2/cc/search_inst/", body, {"Content-Type": "application/json"})
+            outcomes.append(json.loads(connection.getresponse().read())["result"])
+        except OSError as exc:
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _client in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert outcomes == [True] * clients
+    assert len(cmdb_sim.requests("search_inst")) == clients
 
 
 @pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
@@ -129,6 +171,30 @@ def test_association_over_the_control_api(cmdb_sim):
     assert requests.post(cmdb_sim.url + "/__sim__/associations", json=body, timeout=5).status_code == 400
 
 
+def test_host_module_over_the_control_api(cmdb_sim, esb):
+    # Everything over HTTP, as against a simulator started from the CLI.
+    base = cmdb_sim.url + "/__sim__"
+    state = requests.get(base + "/state", timeout=5).json()
+    state["models"].append({"bk_obj_id": "bk_idc", "kind": "mainline"})
+    state["mainline"] = ["biz", "bk_idc", "set", "module", "host"]
+    assert requests.put(base + "/state", json=state, timeout=5).json() == {"ok": True}
+
+    def add(obj, record):
+        return requests.post(base + "/instances", json={"bk_obj_id": obj, "records": [record]}, timeout=5).json()["ids"][0]
+
+    idc = add("bk_idc", {"bk_inst_name": "idc-a", "bk_biz_id": 1, "bk_parent_id": 1})
+    set_id = add("set", {"bk_set_name": "web", "bk_biz_id": 1, "bk_parent_id": idc})
+    module = add("module", {"bk_module_name": "nginx", "bk_biz_id": 1, "bk_set_id": set_id})
+    host = add("host", {"bk_host_name": "web-01"})
+    reply = requests.post(base + "/host_modules", json={"bk_host_id": host, "bk_module_id": module}, timeout=5)
+    assert (reply.status_code, reply.json()) == (200, {"ok": True})
+    assert cmdb_sim.dump()["host_modules"] == [{"bk_host_id": host, "bk_module_id": module, "bk_supplier_account": "0"}]
+    assert esb("batch_delete_inst", bk_obj_id="bk_idc", delete={"inst_ids": [idc]})["code"] == 1101030
+    for bad in ({"bk_host_id": host, "bk_module_id": 999}, {"bk_host_id": 999, "bk_module_id": module}, {"bk_host_id": host}):
+        assert requests.post(base + "/host_modules", json=bad, timeout=5).status_code == 400
+    assert len(cmdb_sim.dump()["host_modules"]) == 1
+
+
 def test_dump_load_round_trip(cmdb_sim, firewalls):
     cmdb_sim.add_association("bk_firewall", firewalls[0], "bk_firewall", firewalls[1], "bk_connect")
     state = cmdb_sim.dump()
@@ -151,17 +217,56 @@ def test_default_state(cmdb_sim):
     assert sorted(state["apps"]) == ["ansible-test", "no-delete-app", "token-only-app"]
 
 
+def router(inst_id, **extra):
+    return dict({"bk_inst_id": inst_id, "bk_inst_name": "rt-%d" % inst_id}, **extra)
+
+
 @pytest.mark.parametrize("bad", [
     {"models": [{"bk_obj_id": "x", "kind": "weird"}]},
     {"mainline": ["biz", "bk_firewall", "set", "module", "host"]},
     {"mainline": ["set", "module", "host"]},
     {"unknown_key": 1},
     [],
+    # Malformed shapes: ValueError, never a KeyError or TypeError from inside (README).
+    {"models": "bk_firewall"},
+    {"models": [{"kind": "ordinary"}]},
+    {"models": [{"bk_obj_id": 7}]},
+    {"models": [{"bk_obj_id": "x", "attributes": [{"bk_property_type": "int"}]}]},
+    {"models": [{"bk_obj_id": "x", "attributes": "bk_inst_name"}]},
+    {"models": [{"bk_obj_id": "bk_idc", "kind": "mainline"}]},
+    {"mainline": "biz,set,module,host"},
+    {"instances": []},
+    {"instances": {"0": []}},
+    {"instances": {"0": {"bk_router": {"bk_inst_id": 1}}}},
+    {"instances": {"0": {"bk_router": ["rt-1"]}}},
+    {"instances": {"0": {"bk_router": [{"bk_inst_name": "rt-1"}]}}},
+    {"instances": {"0": {"bk_router": [router(1, bk_inst_id="1")]}}},
+    {"associations": [{"bk_obj_id": "bk_router"}]},
+    {"associations": [{"id": "1", "bk_obj_id": "a", "bk_inst_id": 1, "bk_asst_obj_id": "b", "bk_asst_inst_id": 2}]},
+    {"host_modules": [{"bk_host_id": 1}]},
+    {"object_associations": [{"bk_obj_id": "bk_switch"}]},
+    {"next_ids": []},
+    {"next_ids": {"bk_inst_id": None}},
+    {"next_ids": {"bk_inst_id": "x"}},
+    {"apps": []},
+    {"apps": {"ansible-test": "secret"}},
+    {"tokens": {"t": 1}},
+    {"users": {"x": {"deny": "delete"}}},
+    # One id sequence per id field, across models and supplier accounts.
+    {"instances": {"0": {"bk_router": [router(3)], "bk_switch": [router(3)]}}},
+    {"instances": {"0": {"bk_router": [router(3), router(3)]}}},
+    {"instances": {"0": {"bk_router": [router(3)]}, "tenant-a": {"bk_router": [router(3)]}}},
 ])
 def test_bad_state_is_refused_and_the_old_one_kept(cmdb_sim, firewalls, bad):
     with pytest.raises(ValueError):
         cmdb_sim.load(bad)
     assert cmdb_sim.instance_ids("bk_firewall") == firewalls
+
+
+def test_id_sequences_are_per_id_field(cmdb_sim):
+    # A router and a host may share a number: hosts have their own sequence (bk_host_id).
+    cmdb_sim.load({"instances": {"0": {"bk_router": [router(3)], "bk_switch": [router(4)], "host": [{"bk_host_id": 3}]}}})
+    assert (cmdb_sim.instance_ids("bk_router"), cmdb_sim.instance_ids("host")) == ([3], [3])
 
 
 def test_add_instances_refuses_unknown_models(cmdb_sim):

@@ -97,6 +97,18 @@ def test_create_on_a_custom_mainline_level(cmdb_sim, esb):
     assert esb("batch_create_inst", bk_obj_id="bk_idc", details=[{"bk_inst_name": "idc-b"}])["code"] == 1199075
 
 
+def test_mainline_names_are_unique_per_parent_only(cmdb_sim, esb):
+    state = cmdb_sim.dump()
+    state["models"].append({"bk_obj_id": "bk_idc", "bk_obj_name": "机房", "kind": "mainline"})
+    state["mainline"] = ["biz", "bk_idc", "set", "module", "host"]
+    cmdb_sim.load(state)
+    [game] = cmdb_sim.add_instances("biz", [{"bk_biz_name": "game"}])
+    assert create(esb, "bk_idc", bk_inst_name="idc-a", bk_biz_id=1, bk_parent_id=1)["result"] is True
+    assert create(esb, "bk_idc", bk_inst_name="idc-a", bk_biz_id=game, bk_parent_id=game)["result"] is True
+    assert create(esb, "bk_idc", bk_inst_name="idc-a", bk_biz_id=game, bk_parent_id=game)["code"] == 1199014
+    assert len(cmdb_sim.instance_ids("bk_idc")) == 2
+
+
 def test_batch_create(cmdb_sim, esb):
     details = [
         {"bk_inst_name": "fw-a", "bk_asset_id": "A"},
@@ -139,6 +151,15 @@ def test_update_inst_failures(cmdb_sim, esb, firewalls):
     assert reply["code"] == 9900403
     assert reply["permission"]["actions"][0]["id"] == "edit_comobj_10"
     assert cmdb_sim.instance("bk_firewall", firewalls[0])["bk_biz_status"] == "2"
+
+
+@pytest.mark.parametrize("obj, code", [("host", 1199084), ("bk_teapot", 1199045)])
+def test_updates_refuse_inner_and_unknown_models(cmdb_sim, esb, obj, code):
+    [host] = cmdb_sim.add_instances("host", [{"bk_host_name": "web-01"}])
+    assert esb("update_inst", bk_obj_id=obj, bk_inst_id=host, bk_host_name="web-02")["code"] == code
+    update = [{"inst_id": host, "datas": {"bk_host_name": "web-02"}}]
+    assert esb("batch_update_inst", bk_obj_id=obj, update=update)["code"] == code
+    assert cmdb_sim.instance("host", host)["bk_host_name"] == "web-01"
 
 
 def test_batch_update_is_one_transaction(cmdb_sim, esb, firewalls):
