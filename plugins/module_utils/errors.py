@@ -151,6 +151,31 @@ class ReplyError(BkCmdbError):
         return {"code": None, "request_id": self.request_id, "http_status": self.http_status}
 
 
+class TopologyRefusal(BkCmdbError):
+    """The ids are instances of a custom mainline level; refused after the look-up, before any write.
+
+    CMDB deletes such an instance together with every lower level, set and module of the
+    business topology below it, in one call that reports none of them: far more than the
+    task lists, and nothing a check-mode run could show.
+    """
+
+    MAX_LISTED = 10
+
+    def __init__(self, obj_id, instances):
+        self.instances = list(instances)
+        listed = ", ".join("%s (%s)" % (i["bk_inst_id"], i.get("bk_inst_name")) for i in self.instances[:self.MAX_LISTED])
+        if len(self.instances) > self.MAX_LISTED:
+            listed += " and %d more" % (len(self.instances) - self.MAX_LISTED)
+        text = ("bk_obj_id %s is a custom level of the business topology (a mainline model): deleting %s would also "
+                "delete every level, set and module below %s, which this module never does. Remove them in the "
+                "business topology of the CMDB web UI instead" % (
+                    obj_id, listed, "it" if len(self.instances) == 1 else "them"))
+        super(TopologyRefusal, self).__init__(text)
+
+    def result_fields(self):
+        return {"code": None, "request_id": None}
+
+
 class UnexpectedDataError(BkCmdbError):
     """A success envelope whose ``data`` lacks the documented shape; nothing is read from it."""
 

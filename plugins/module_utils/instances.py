@@ -15,7 +15,12 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.blueking.cmdb.plugins.module_utils.errors import BkCmdbError, InputError, UnexpectedDataError
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import (
+    BkCmdbError,
+    InputError,
+    TopologyRefusal,
+    UnexpectedDataError,
+)
 
 # search_inst's documented page limit (the server does not enforce it, some gateways might).
 LOOKUP_PAGE_SIZE = 200
@@ -23,6 +28,10 @@ LOOKUP_PAGE_SIZE = 200
 # inside the gateway's 30 s timeout and ESB body limits.
 MAX_BATCH_SIZE = 500
 MAX_INST_ID = 2 ** 63 - 1
+# bk_parent_id is asked for only to recognise custom mainline (business topology) levels:
+# their instances carry a parent, ordinary ones have no such field. The server deletes a
+# mainline instance together with every level, set and module below it.
+LOOKUP_FIELDS = ["bk_inst_id", "bk_inst_name", "bk_parent_id"]
 # How many offending elements an error message lists before summarising.
 MAX_LISTED_BAD_IDS = 10
 
@@ -151,7 +160,8 @@ def find_existing(client, obj_id, ids):
 
     Ids are asked for ``LOOKUP_PAGE_SIZE`` at a time; a chunk is paged further only while
     the server reports more matches than it returned. Rows the server sends for other ids or
-    models are ignored: only what was asked for can be reported as existing.
+    models are ignored: only what was asked for can be reported as existing. An instance of a
+    custom mainline level also has its ``bk_parent_id`` (see ``topology_ids``).
     """
     wanted = set(ids)
     found = {}
@@ -161,7 +171,7 @@ def find_existing(client, obj_id, ids):
             payload = {
                 "bk_obj_id": obj_id,
                 "condition": {obj_id: [{"field": "bk_inst_id", "operator": "$in", "value": chunk}]},
-                "fields": {obj_id: ["bk_inst_id", "bk_inst_name"]},
+                "fields": {obj_id: list(LOOKUP_FIELDS)},
                 "page": {"start": start, "limit": LOOKUP_PAGE_SIZE, "sort": "bk_inst_id"},
             }
             reply = client.call("search_inst", payload)
@@ -169,6 +179,8 @@ def find_existing(client, obj_id, ids):
             for inst_id, row in rows:
                 if inst_id in wanted and row.get("bk_obj_id", obj_id) == obj_id:
                     found[inst_id] = {"bk_inst_id": inst_id, "bk_inst_name": row.get("bk_inst_name"), "bk_obj_id": obj_id}
+                    if row.get("bk_parent_id") is not None:
+                        found[inst_id]["bk_parent_id"] = row["bk_parent_id"]
             start += len(rows)
             if all(i in found for i in chunk) or start >= count:
                 break
@@ -176,6 +188,16 @@ def find_existing(client, obj_id, ids):
                 raise UnexpectedDataError("search_inst", "it reports %d matches and sent none from position %d" % (count, start),
                                           reply.request_id)
     return found
+
+
+def topology_ids(existing):
+    """Ids of ``existing`` that are custom mainline instances (they have a topology parent)."""
+    return [i for i, instance in existing.items() if instance.get("bk_parent_id") is not None]
+
+
+def public_instance(instance):
+    """What results report of an instance: its id, name and model."""
+    return dict((key, instance.get(key)) for key in ("bk_inst_id", "bk_inst_name", "bk_obj_id"))
 
 
 class DeleteOutcome:
@@ -206,6 +228,12 @@ def delete_instances(client, obj_id, ids, batch_size, check_mode):
         return outcome
     existing_ids = [i for i in ids if i in existing]
     outcome = DeleteOutcome(existing, [i for i in ids if i not in existing])
+    topology = topology_ids(existing)
+    if topology:
+        # Refused in check mode too: the dry run must not promise a delete the real run refuses.
+        outcome.not_deleted_ids = existing_ids
+        outcome.error = TopologyRefusal(obj_id, [existing[i] for i in existing_ids if i in topology])
+        return outcome
     if check_mode:
         outcome.deleted_ids = existing_ids
         return outcome

@@ -25,6 +25,10 @@ description:
     permission for C(batch_delete_inst) (1306403), associations to other instances (1101075)
     and hosts below a custom mainline instance (1101030) - so a real run can still fail where the
     dry run said "Would delete". Such a failure deletes nothing of its batch.
+  - Instances of a custom level of the business topology (a mainline model placed between the
+    business and its sets) are refused after the look-up, in check mode too, and nothing is
+    deleted. CMDB would delete every level, set and module below such an instance in the same
+    call, which no task asks for and no dry run could show.
   - When a delete's answer is lost (timeout, dropped connection, gateway error page), the
     batch's ids are looked up again before anything is reported or retried.
 author:
@@ -237,6 +241,7 @@ from ansible_collections.blueking.cmdb.plugins.module_utils.instances import (
     check_obj_id,
     delete_instances,
     normalize_inst_ids,
+    public_instance,
 )
 
 
@@ -295,7 +300,7 @@ def summary(outcome, obj_id, check_mode, supplier_account="0"):
 
 def build_result(outcome, obj_id, check_mode, request_ids, diff_mode=False, supplier_account="0"):
     """The module result: the same keys in check mode and real runs, failure keys on top."""
-    deleted_instances = [outcome.existing[i] for i in outcome.deleted_ids if i in outcome.existing]
+    deleted_instances = [public_instance(outcome.existing[i]) for i in outcome.deleted_ids if i in outcome.existing]
     result = dict(
         changed=outcome.changed,
         msg=summary(outcome, obj_id, check_mode, supplier_account),
@@ -305,7 +310,7 @@ def build_result(outcome, obj_id, check_mode, request_ids, diff_mode=False, supp
         request_ids=list(request_ids),
     )
     if diff_mode:
-        before = [outcome.existing[i] for i in sorted(outcome.existing)]
+        before = [public_instance(outcome.existing[i]) for i in sorted(outcome.existing)]
         gone = set(outcome.deleted_ids)
         result["diff"] = dict(before=dict(instances=before), after=dict(instances=[i for i in before if i["bk_inst_id"] not in gone]))
     if outcome.error is not None:

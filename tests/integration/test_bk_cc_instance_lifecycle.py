@@ -13,7 +13,7 @@ import pytest
 
 from cmdb_helpers import (
     APP_CODE, APP_SECRET, DEFAULT_OBJ, GROUP, MODULE, USERNAME, add_devices, calls, connection_options, delete_batches, ids_of, looked_up_ids,
-    missing_ids, succeeded, through_vars, writes,
+    failed_without_change, missing_ids, succeeded, through_vars, writes,
 )
 
 RESULT_KEYS = {"changed", "msg", "deleted", "absent", "instances", "request_ids"}
@@ -262,3 +262,45 @@ def test_digit_strings_are_accepted_as_ids_and_sent_as_integers(cmdb_sim, bk_cc_
     assert delete_batches(cmdb_sim) == [[first, second]]
     # The server decodes inst_ids into []int64: a JSON string there fails with 1199000.
     assert all(isinstance(inst_id, int) and not isinstance(inst_id, bool) for inst_id in delete_batches(cmdb_sim)[0])
+
+
+# --- custom mainline levels: the server would delete a whole branch of the topology -----------
+
+def add_idc_level(sim):
+    """A custom mainline level bk_idc between biz and set, with one idc holding a set and a module.
+
+    Returns the idc's id, and the set's and module's ids that deleting the idc would take along.
+    """
+    state = sim.dump()
+    state["models"].append({"id": 40, "bk_obj_id": "bk_idc", "bk_obj_name": "机房", "kind": "mainline"})
+    state["mainline"] = ["biz", "bk_idc", "set", "module", "host"]
+    sim.load(state)
+    [idc] = sim.add_instances("bk_idc", [{"bk_inst_name": "idc-sh-01", "bk_biz_id": 1, "bk_parent_id": 1}])
+    [web] = sim.add_instances("set", [{"bk_set_name": "web", "bk_biz_id": 1, "bk_parent_id": idc, "default": 0}])
+    [nginx] = sim.add_instances("module", [{"bk_module_name": "nginx", "bk_biz_id": 1, "bk_set_id": web, "bk_parent_id": web}])
+    return idc, web, nginx
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check"])
+def test_a_custom_mainline_instance_is_refused_and_its_branch_survives(cmdb_sim, bk_cc_instance, check):
+    idc, web, nginx = add_idc_level(cmdb_sim)
+    gone = missing_ids(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, [idc] + gone, bk_obj_id="bk_idc", check=check)
+    result = failed_without_change(run)
+
+    assert "custom level of the business topology" in result["msg"]
+    assert "%d (idc-sh-01)" % idc in result["msg"] and "Nothing was deleted" in result["msg"]
+    assert (result["deleted"], result["not_deleted"], result["absent"]) == ([], [idc], gone)
+    assert writes(cmdb_sim) == []
+    assert calls(cmdb_sim, "search_inst"), "the refusal rests on the look-up"
+    assert "bk_parent_id" in calls(cmdb_sim, "search_inst")[0]["body"]["fields"]["bk_idc"]
+    assert (cmdb_sim.instance_ids("bk_idc"), cmdb_sim.instance_ids("set"), cmdb_sim.instance_ids("module")) == ([idc], [web], [nginx])
+
+
+def test_ordinary_instances_report_no_parent_field(cmdb_sim, bk_cc_instance):
+    # bk_parent_id is asked for on every look-up; ordinary models have none, and results keep their three keys.
+    devices = add_devices(cmdb_sim, 1)
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), diff=True)
+    assert succeeded(run.result), run.describe()
+    assert run.result["instances"] == devices
+    assert run.result["diff"]["before"]["instances"] == devices

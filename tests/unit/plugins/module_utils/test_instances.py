@@ -12,6 +12,7 @@ from ansible_collections.blueking.cmdb.plugins.module_utils.errors import (
     ApiError,
     InputError,
     ReplyError,
+    TopologyRefusal,
     TransportError,
     UnexpectedDataError,
 )
@@ -185,7 +186,8 @@ def test_lookup_is_chunked_by_200_and_sends_the_documented_shape():
     assert sorted(found) == list(range(1, 451))
     searches = client.sent("search_inst")
     assert [len(p["condition"]["bk_firewall"][0]["value"]) for p in searches] == [200, 200, 100]
-    assert all(p["page"]["limit"] == 200 and p["fields"] == {"bk_firewall": ["bk_inst_id", "bk_inst_name"]} for p in searches)
+    assert all(p["page"]["limit"] == 200 and p["fields"] == {"bk_firewall": ["bk_inst_id", "bk_inst_name", "bk_parent_id"]}
+               for p in searches)
     assert searches[0]["condition"]["bk_firewall"][0]["operator"] == "$in"
 
 
@@ -242,6 +244,44 @@ def test_check_mode_lists_what_would_go_and_writes_nothing():
     outcome = delete_instances(client, "bk_firewall", [46, 47, 48], 500, check_mode=True)
     assert (outcome.changed, outcome.deleted_ids, outcome.absent_ids) == (True, [46, 47], [48])
     assert client.sent("batch_delete_inst") == [] and sorted(client.instances) == [46, 47]
+
+
+def mainline_rows(parents):
+    """A search_inst answer as CMDB gives it for a custom mainline level: rows with bk_parent_id."""
+    def fault(client, payload):
+        wanted = payload["condition"][client.obj_id][0]["value"]
+        rows = [{"bk_inst_id": i, "bk_inst_name": client.instances[i], "bk_parent_id": parents[i]}
+                for i in wanted if i in client.instances and i in parents]
+        rows += [{"bk_inst_id": i, "bk_inst_name": client.instances[i]} for i in wanted if i in client.instances and i not in parents]
+        return Reply({"count": len(rows), "info": rows}, "r-mainline")
+    return fault
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_instances_of_a_custom_mainline_level_are_refused_before_any_write(check_mode):
+    client = FakeClient([11, 12, 13], obj_id="bk_idc")
+    client.faults["search_inst"] = [mainline_rows({11: 1, 12: 1})]
+    outcome = delete_instances(client, "bk_idc", [11, 12, 13, 14], 500, check_mode=check_mode)
+    assert isinstance(outcome.error, TopologyRefusal)
+    assert "11 (fw-11), 12 (fw-12)" in str(outcome.error) and "13" not in str(outcome.error).split("below")[0]
+    assert (outcome.changed, outcome.deleted_ids, outcome.not_deleted_ids, outcome.absent_ids) == (False, [], [11, 12, 13], [14])
+    assert client.sent("batch_delete_inst") == []
+
+
+@pytest.mark.parametrize("parent", [None, "", 0])
+def test_a_parent_field_only_counts_when_the_server_set_it(parent):
+    # A null parent is what any projection of a missing field may give back; 0 and "" are still values.
+    client = FakeClient([11])
+    client.faults["search_inst"] = [lambda fake, payload: Reply(
+        {"count": 1, "info": [{"bk_inst_id": 11, "bk_inst_name": "a", "bk_parent_id": parent}]}, "r")]
+    outcome = delete_instances(client, "bk_firewall", [11], 500, check_mode=True)
+    assert isinstance(outcome.error, TopologyRefusal) is (parent is not None)
+
+
+def test_a_long_list_of_topology_instances_is_summarised():
+    error = TopologyRefusal("bk_idc", [{"bk_inst_id": i, "bk_inst_name": "idc-%d" % i} for i in range(1, 16)])
+    assert "10 (idc-10) and 5 more" in str(error) and "11 (idc-11)" not in str(error)
+    assert error.result_fields() == {"code": None, "request_id": None}
 
 
 def test_1203_ids_go_in_three_batches_each_id_once():
