@@ -22,9 +22,9 @@ description:
     write request is sent.
   - Check mode proves that the ids exist and that the user may view them. What only the delete
     itself can tell is not checked - the delete permission (9900403), the application's
-    permission for C(batch_delete_inst) (1306403), associations to other instances (1101075)
-    and hosts below a custom mainline instance (1101030) - so a real run can still fail where the
-    dry run said "Would delete". Such a failure deletes nothing of its batch.
+    permission for C(batch_delete_inst) (1306403) and associations to other instances (1101075) -
+    so a real run can still fail where the dry run said "Would delete". Such a failure deletes
+    nothing of its batch.
   - Instances of a custom level of the business topology (a mainline model placed between the
     business and its sets) are refused after the look-up, in check mode too, and nothing is
     deleted. CMDB would delete every level, set and module below such an instance in the same
