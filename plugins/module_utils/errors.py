@@ -57,6 +57,10 @@ CODE_HINTS = {
              "remove that association first (a smaller batch_size narrows down which one)",
     1101030: "hosts are bound below a mainline instance of the request; move them out of its modules first",
     1306403: "the application may not call this ESB component; apply for the component permission of bk_app_code",
+    1306000: "ESB did not accept the application or the user: check bk_app_code and bk_app_secret, renew an expired "
+             "bk_token, or have the application allowed to use bk_username",
+    1199045: "CMDB could not resolve the model of the request: check bk_obj_id (model ids are case-sensitive) "
+             "and bk_supplier_account",
 }
 
 

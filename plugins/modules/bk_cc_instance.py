@@ -181,7 +181,7 @@ not_deleted:
   description:
     - Requested ids that were not deleted because the task failed - the failed batch and every later one.
     - When the look-up before any delete failed, every requested id (nothing was deleted).
-  returned: when a call to the server failed
+  returned: when the task failed after its arguments were accepted
   type: list
   elements: int
   sample: [1047]
@@ -189,23 +189,23 @@ unconfirmed:
   description:
     - Ids of a batch whose delete got no clear answer and whose look-up afterwards failed too;
       they may or may not be gone. Run the task again to settle them.
-  returned: when a call to the server failed
+  returned: when the task failed after its arguments were accepted
   type: list
   elements: int
   sample: []
 code:
   description: Error code from the server (ESB C(code) or CMDB C(bk_error_code)); null when there was no readable answer.
-  returned: when a call to the server failed
+  returned: when the task failed after its arguments were accepted
   type: int
   sample: 9900403
 request_id:
   description: ESB C(request_id) of the failed call, when the server sent one.
-  returned: when a call to the server failed
+  returned: when the task failed after its arguments were accepted
   type: str
   sample: 2b1e0f6c3d9a4e7f8a5b6c7d8e9f0a1b
 http_status:
   description: HTTP status of the failed call, when one arrived.
-  returned: when a call to the server failed
+  returned: when the task failed after its arguments were accepted
   type: int
   sample: 200
 permission:
@@ -217,7 +217,7 @@ permission:
     system_name: 配置平台
     actions:
       - id: delete_comobj_6
-        name: 删除实例
+        name: 删除防火墙
         related_resource_types:
           - system_id: bk_cmdb
             type: comobj_6

@@ -36,7 +36,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     simulator = Simulator(state=_load_seed(args.seed), tls=args.tls, ca_file=args.ca_file)
-    simulator.start(port=args.port)
+    try:
+        simulator.start(port=args.port)
+    except OSError as error:
+        # Most often the port is taken; --port 0 picks a free one.
+        sys.stderr.write("bk_cmdb_sim: cannot listen on 127.0.0.1:%d: %s (use --port 0 for a free port)\n"
+                         % (args.port, error.strerror or error))
+        return 1
     sys.stdout.write(simulator.url + "\n")
     if args.tls:
         sys.stdout.write("ca_file: %s\n" % simulator.ca_file)
