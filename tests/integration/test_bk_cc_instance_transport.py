@@ -70,6 +70,24 @@ def test_f23_delete_slower_than_the_timeout_is_checked_before_reporting(cmdb_sim
 
 
 @pytest.mark.slow
+def test_f23_delete_committed_but_answered_too_late_is_reported_deleted(cmdb_sim, bk_cc_instance):
+    # The server deleted, then its answer missed the timeout: the look-up afterwards proves the
+    # ids are gone, so the run is a success that changed something, and no delete is sent again.
+    devices = add_devices(cmdb_sim, 2)
+    ids = ids_of(devices)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"apply": True, "delay": SLOW_REPLY}])
+    run = bk_cc_instance(cmdb_sim, ids, timeout=IMPATIENT_TIMEOUT, retries=0)
+    result = run.result
+
+    assert succeeded(result), run.describe()
+    assert (result["changed"], result["deleted"], result["instances"]) == (True, ids, devices)
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
+    assert len(calls(cmdb_sim, "search_inst")) == 2
+    assert any("batch_delete_inst" in warning and "gone" in warning for warning in result.get("warnings", [])), run.describe()
+    assert not set(ids) & set(cmdb_sim.instance_ids(DEFAULT_OBJ))
+
+
+@pytest.mark.slow
 def test_f23_timed_out_delete_is_sent_again_when_the_ids_are_still_there(cmdb_sim, bk_cc_instance):
     devices = add_devices(cmdb_sim, 2)
     ids = ids_of(devices)

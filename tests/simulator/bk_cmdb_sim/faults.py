@@ -41,8 +41,8 @@ def validate_fault(fault) -> dict:
         raise ValueError("body must be a string, an object or a list")
     if fault.get("drop") and (CANNED_KEYS | {"envelope"}) & set(fault):
         raise ValueError("drop cannot be combined with a reply")
-    if fault.get("apply") and not (fault.get("drop") or "envelope" in fault or CANNED_KEYS & set(fault)):
-        raise ValueError("apply needs a reply (status/body/envelope) or drop")
+    if fault.get("apply") and not (fault.get("drop") or fault.get("delay") or "envelope" in fault or CANNED_KEYS & set(fault)):
+        raise ValueError("apply needs a reply (status/body/envelope), drop or a delay")
     return dict(fault)
 
 

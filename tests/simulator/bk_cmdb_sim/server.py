@@ -182,18 +182,19 @@ class _Handler(BaseHTTPRequestHandler):
             "body": body, "raw_body": raw_body, "status": None,
         })
         fault = state.next_fault(api) if api else None
+        # "apply" commits before the delay: a server that finished the work and whose answer is
+        # late or lost, the case a client that timed out must settle by reading the state back.
+        handled = self._handle(api, raw_body) if fault and fault.get("apply") else None
         if fault and fault.get("delay"):
             # Wakes early when the simulator stops, so stop() never waits out a long delay.
             if simulator.stopping.wait(fault["delay"]):
                 return None
         if fault and replaces_reply(fault):
-            if fault.get("apply"):
-                self._handle(api, raw_body)
             if fault.get("drop"):
                 return None
             reply = canned_reply(fault)
         else:
-            reply = self._handle(api, raw_body)
+            reply = handled or self._handle(api, raw_body)
         with state.lock:
             entry["status"] = reply.status
         return reply
