@@ -73,11 +73,13 @@ def user_credentials(params, environ):
     ignored. Bound option by option, a stale BK_TOKEN left in an AWX credential would
     override the bk_username a play sets, and ESB would reject the run on the token.
     """
+    # A blank token (an unset AWX credential field gives " " or "") is no token: sent, it would
+    # displace bk_username and ESB would reject the run on it.
     username = _blank_to_none(params.get("bk_username"))
-    token = params.get("bk_token") or None
+    token = _blank_to_none(params.get("bk_token"))
     if username or token:
         return username, token
-    return _blank_to_none(environ.get("BK_USERNAME")), environ.get("BK_TOKEN") or None
+    return _blank_to_none(environ.get("BK_USERNAME")), _blank_to_none(environ.get("BK_TOKEN"))
 
 
 def connection_settings(params, environ=None):

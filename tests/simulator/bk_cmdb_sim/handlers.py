@@ -124,7 +124,7 @@ def _editable_values(model, data, creating):
 
 
 def _check_unique(state, model, record, supplier, staged=None):
-    """bk_inst_name and every other isonly attribute are unique per model (per parent on mainline levels).
+    """bk_inst_name and every other isonly attribute are unique per model (bk_inst_name per parent on mainline levels).
 
     `staged` holds records changed earlier in the same transaction; they count instead of the stored ones.
     """
@@ -137,7 +137,8 @@ def _check_unique(state, model, record, supplier, staged=None):
         for other in table.values():
             if other.get(INST_ID) == record.get(INST_ID) or other.get(prop_id) != value:
                 continue
-            if model["kind"] == "mainline" and other.get("bk_parent_id") != record.get("bk_parent_id"):
+            # Only the bk_inst_name rule of a mainline level also covers bk_parent_id (contract 3.6).
+            if model["kind"] == "mainline" and prop_id == "bk_inst_name" and other.get("bk_parent_id") != record.get("bk_parent_id"):
                 continue
             raise cmdb_error(DUPLICATE_ITEM, prop_id)
 
@@ -184,7 +185,11 @@ def search_inst(state, call):
 
 
 def search_inst_by_object(state, call):
-    model = _ordinary_model(state, call, "view")
+    # Its handler refuses inner models before it checks the view permission (contract 3.3).
+    model = iam.model_or_fail(state, call.path_param("bk_obj_id"))
+    if model["kind"] == "inner":
+        raise cmdb_error(INNER_MODEL_FORBIDDEN)
+    iam.authorize(state, call, model, "view")
     condition = _decode(call.body.get("condition"), dict)
     fields = _decode(call.body.get("fields"), list)
     page = _decode(call.body.get("page"), dict)
@@ -239,7 +244,7 @@ def search_objects(state, call):
     models = []
     for model in state.models.values():
         public = {k: v for k, v in model.items() if k not in ("kind", "attributes")}
-        public.update(bk_supplier_account="0", bk_ismainline=model["bk_obj_id"] in state.mainline)
+        public.update(bk_supplier_account="0")
         models.append(public)
     # The ESB adds the supplier account to this body, so it filters the models too.
     condition = dict(call.body, bk_supplier_account=call.supplier)

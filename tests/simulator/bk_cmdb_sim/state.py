@@ -87,6 +87,15 @@ def _check_shapes(merged):
         deny = user.get("deny", [])
         if not isinstance(deny, list) or not all(isinstance(rule, str) for rule in deny):
             raise ValueError("users.%s.deny must be an array of strings" % name)
+    for code, app in merged["apps"].items():
+        # A string here would turn the component check into a substring test.
+        denied = app.get("denied_components", [])
+        if not isinstance(denied, list) or not all(isinstance(api, str) for api in denied):
+            raise ValueError("apps.%s.denied_components must be an array of strings" % code)
+        if not isinstance(app.get("secret"), str):
+            raise ValueError("apps.%s.secret must be a string" % code)
+        if not isinstance(app.get("skip_user_auth", False), bool):
+            raise ValueError("apps.%s.skip_user_auth must be true or false" % code)
 
 
 def _check_mainline(chain, models):

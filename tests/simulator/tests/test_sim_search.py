@@ -292,7 +292,7 @@ def test_search_objects(esb):
     data = esb("search_objects", bk_obj_id="bk_firewall")["data"]
     assert data == [{
         "id": 10, "bk_obj_id": "bk_firewall", "bk_obj_name": "防火墙", "bk_classification_id": "bk_network",
-        "bk_obj_icon": "icon-cc-default", "bk_ispaused": False, "ispre": True, "bk_supplier_account": "0", "bk_ismainline": False,
+        "bk_obj_icon": "icon-cc-default", "bk_ispaused": False, "ispre": True, "bk_supplier_account": "0",
     }]
     network = esb("search_objects", bk_classification_id="bk_network")["data"]
     assert [(m["bk_obj_id"], m["id"]) for m in network] == [("bk_switch", 7), ("bk_router", 8), ("bk_load_balance", 9), ("bk_firewall", 10)]

@@ -250,6 +250,9 @@ def router(inst_id, **extra):
     {"next_ids": {"bk_inst_id": "x"}},
     {"apps": []},
     {"apps": {"ansible-test": "secret"}},
+    {"apps": {"a": {"secret": "s", "denied_components": "batch_delete_inst"}}},
+    {"apps": {"a": {"secret": 1}}},
+    {"apps": {"a": {"secret": "s", "skip_user_auth": "yes"}}},
     {"tokens": {"t": 1}},
     {"users": {"x": {"deny": "delete"}}},
     # One id sequence per id field, across models and supplier accounts.

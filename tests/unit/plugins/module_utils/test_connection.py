@@ -94,6 +94,9 @@ ENV = {"BK_USERNAME": "env-user", "BK_TOKEN": "env-token"}
     ("ops-bot", None, ENV, ("ops-bot", None)),
     (None, "task-token", ENV, (None, "task-token")),
     ("  ", "", ENV, ("env-user", "env-token")),
+    # A blank token is no token: sent, it would displace the username and fail at ESB.
+    ("ops-bot", "  ", ENV, ("ops-bot", None)),
+    (None, None, {"BK_USERNAME": "env-user", "BK_TOKEN": " \n"}, ("env-user", None)),
 ])
 def test_user_credentials_come_from_the_task_or_else_both_from_the_environment(username, token, environ, expected):
     settings = connection_settings(params(bk_username=username, bk_token=token), environ=environ)
