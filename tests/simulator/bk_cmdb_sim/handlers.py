@@ -332,8 +332,10 @@ def _apply_update(state, model, inst_id, data, supplier, staged):
 
 
 def update_inst(state, call):
-    model = iam.model_or_fail(state, call.path_param("bk_obj_id"))
-    inst_id = _inst_id(call.path_param(INST_ID))
+    # The ESB takes every path variable out of the body (1306406 when one is missing) before CMDB runs.
+    obj_id, raw_id = call.path_param("bk_obj_id"), call.path_param(INST_ID)
+    model = iam.model_or_fail(state, obj_id)
+    inst_id = _inst_id(raw_id)
     _ordinary_model(state, call, "edit", [inst_id], model)
     state.table(model["bk_obj_id"], call.supplier)[inst_id] = _apply_update(state, model, inst_id, call.body, call.supplier, {})
 
@@ -427,8 +429,8 @@ def batch_delete_inst(state, call, model=None):
 
 
 def delete_inst(state, call):
-    model = iam.model_or_fail(state, call.path_param("bk_obj_id"))
-    raw_id = call.path_param(INST_ID)
+    obj_id, raw_id = call.path_param("bk_obj_id"), call.path_param(INST_ID)
+    model = iam.model_or_fail(state, obj_id)
     if raw_id == "batch":
         # CMDB routes inst id "batch" to the batch delete (contract §3.2).
         batch_delete_inst(state, call, model)

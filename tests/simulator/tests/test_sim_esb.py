@@ -94,6 +94,9 @@ def test_body_that_is_not_a_json_object(cmdb_sim, esb, raw):
     ("create_inst", {"bk_inst_name": "x"}),
     ("delete_inst", {"bk_obj_id": "bk_firewall"}),
     ("update_inst", {"bk_obj_id": "bk_firewall", "bk_inst_id": ""}),
+    # The ESB checks its path variables before CMDB looks the model up.
+    ("delete_inst", {"bk_obj_id": "no_such_model"}),
+    ("update_inst", {"bk_obj_id": "no_such_model"}),
 ])
 def test_missing_path_variable(esb, api, body):
     reply = esb(api, **body)
