@@ -70,7 +70,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP reply.
+      - Seconds to wait for each HTTP reply, more than V(0) and at most V(3600).
     type: float
     default: 30
   retries:
@@ -88,6 +88,7 @@ options:
         between half and all of O(retry_delay) times 2^(N-1) (random jitter, so parallel jobs do
         not retry in step), at most 30 seconds. A C(Retry-After) header from the server is
         honoured as a minimum, up to 120 seconds.
+      - From V(0) to V(60).
     type: float
     default: 1
 notes:

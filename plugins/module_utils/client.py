@@ -293,6 +293,8 @@ class EsbClient:
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json",
                                      "User-Agent": USER_AGENT})
         self.request_ids = []
+        # Every API a request was sent to, in order: what a caller may have changed.
+        self.apis_called = []
 
     def url_for(self, api):
         return self.base_url + ESB_PATH % api
@@ -330,6 +332,7 @@ class EsbClient:
         body.setdefault("bk_supplier_account", self.supplier_account)
         body.update(self.auth)
         url = self.url_for(api)
+        self.apis_called.append(api)
         try:
             # Redirects are not followed: the credentials travel in the body, and requests would
             # send them again to wherever a Location header points, over plain http too.

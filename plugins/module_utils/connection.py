@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import os
 
 from urllib.parse import urlparse
@@ -22,6 +23,10 @@ from ansible_collections.blueking.cmdb.plugins.module_utils.client import EsbCli
 from ansible_collections.blueking.cmdb.plugins.module_utils.errors import InputError
 
 MAX_RETRIES = 10
+# Upper bounds keep a typo (timeout: 3e9) from hanging a job, and keep the numbers within what
+# the socket layer accepts; inf and NaN would reach it otherwise.
+MAX_TIMEOUT = 3600.0
+MAX_RETRY_DELAY = 60.0
 
 
 def connection_argument_spec():
@@ -58,8 +63,13 @@ def normalize_base_url(value):
     if text is None:
         raise InputError("bk_paas_host is not set: give it in the task, in module_defaults (group/blueking.cmdb.cmdb) "
                          "or as the BK_PAAS_HOST environment variable, for example https://paas.example.com")
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    try:
+        parsed = urlparse(text)
+        # Reading the port validates it ("https://paas:99999" and "http://[" raise ValueError).
+        parsed.port  # pylint: disable=pointless-statement
+    except ValueError as error:
+        raise InputError("bk_paas_host is not a valid URL (%s), got %r" % (error, value))
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise InputError("bk_paas_host must be an http:// or https:// URL such as https://paas.example.com, got %r" % (value,))
     if parsed.query or parsed.fragment:
         raise InputError("bk_paas_host must not carry a query string or fragment, got %r" % (value,))
@@ -102,14 +112,14 @@ def connection_settings(params, environ=None):
             "one of bk_username or bk_token is required (or the BK_USERNAME / BK_TOKEN environment "
             "variables): bk_username works for apps that ESB lets skip user login, bk_token otherwise")
     timeout = params.get("timeout")
-    if timeout is None or timeout <= 0:
-        raise InputError("timeout must be a number of seconds greater than 0, got %r" % (timeout,))
+    if not _number_within(timeout, 0, MAX_TIMEOUT) or timeout == 0:
+        raise InputError("timeout must be a number of seconds greater than 0 and at most %g, got %r" % (MAX_TIMEOUT, timeout))
     retries = params.get("retries")
     if retries is None or not 0 <= retries <= MAX_RETRIES:
         raise InputError("retries must be between 0 and %d, got %r" % (MAX_RETRIES, retries))
     retry_delay = params.get("retry_delay")
-    if retry_delay is None or retry_delay < 0:
-        raise InputError("retry_delay must be 0 or more seconds, got %r" % (retry_delay,))
+    if not _number_within(retry_delay, 0, MAX_RETRY_DELAY):
+        raise InputError("retry_delay must be between 0 and %g seconds, got %r" % (MAX_RETRY_DELAY, retry_delay))
     ca_path = params.get("ca_path") or None
     if ca_path:
         check_ca_file(ca_path)
@@ -129,6 +139,13 @@ def connection_settings(params, environ=None):
     )
 
 
+def _number_within(value, low, high):
+    """A real number in [low, high]: NaN fails every comparison and would pass a plain ``< 0``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and low <= value <= high
+
+
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 
 
@@ -144,6 +161,9 @@ def check_ca_file(path):
             content = ca_file.read(1024 * 1024)
     except (IOError, OSError) as error:
         raise InputError("ca_path %s is not a readable file (%s): %s" % (path, getattr(error, "strerror", None) or error, what))
+    except ValueError as error:
+        # A path with a NUL byte, for one.
+        raise InputError("ca_path %r is not a usable path (%s): %s" % (path, error, what))
     if PEM_CERTIFICATE.encode("ascii") not in content:
         raise InputError("ca_path %s holds no %s line: %s" % (path, PEM_CERTIFICATE, what))
 

@@ -228,7 +228,7 @@ permission:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.blueking.cmdb.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.blueking.cmdb.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, mask_secrets
 from ansible_collections.blueking.cmdb.plugins.module_utils.connection import (
     client_from_settings,
     connection_argument_spec,
@@ -340,7 +340,16 @@ def main():
         module.warn(warning)
 
     client = client_from_settings(task["connection"], warn=module.warn)
-    outcome = delete_instances(client, task["obj_id"], task["inst_ids"], task["batch_size"], module.check_mode)
+    try:
+        outcome = delete_instances(client, task["obj_id"], task["inst_ids"], task["batch_size"], module.check_mode)
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        # A bug of ours must still end in a result that says where the run stood, never in a
+        # bare "Module failed"; what was deleted before it is unknown, so the message says so.
+        module.fail_json(msg=mask_secrets(
+            "internal error of the module (%s: %s) after %d call(s); what was deleted before it is unknown: "
+            "run the task again in check mode to see what is left" % (type(error).__name__, error, len(client.request_ids)),
+            client.secrets), changed="batch_delete_inst" in client.apis_called, deleted=[], absent=[], instances=[],
+            request_ids=list(client.request_ids))
     result = build_result(outcome, task["obj_id"], module.check_mode, client.request_ids, diff_mode=module._diff,
                           supplier_account=task["connection"]["supplier_account"])
     if outcome.error is not None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.blueking.cmdb.plugins.module_utils.errors import ApiError, InputError
 from ansible_collections.blueking.cmdb.plugins.module_utils.instances import DeleteOutcome
@@ -41,6 +42,51 @@ def test_validate_rejects_bad_input(overrides, word, monkeypatch):
     with pytest.raises(InputError) as info:
         bk_cc_instance.validate(task_params(**overrides))
     assert word in str(info.value)
+
+
+@pytest.mark.parametrize("overrides, word", [
+    (dict(bk_paas_host="http://["), "bk_paas_host"),
+    (dict(bk_paas_host="https://paas.example.test:99999"), "bk_paas_host"),
+    (dict(timeout=float("inf")), "timeout"),
+    (dict(timeout=float("nan")), "timeout"),
+    (dict(timeout=1e300), "timeout"),
+    (dict(retry_delay=float("nan")), "retry_delay"),
+    (dict(retry_delay=-1.0), "retry_delay"),
+    (dict(ca_path="/tmp/ca\x00.pem"), "ca_path"),
+], ids=repr)
+def test_validate_turns_values_that_would_crash_later_into_input_errors(overrides, word):
+    with pytest.raises(InputError) as info:
+        bk_cc_instance.validate(task_params(**overrides))
+    assert word in str(info.value)
+
+
+# Whatever a task (or Jinja) hands over, after Ansible's own type conversion: a result or an
+# InputError, never another exception.
+ANY_TEXT = st.one_of(st.none(), st.text(max_size=40), st.sampled_from(["http://[", "https://h:0", "http://:80", "https://h/p?q=1", " "]))
+ANY_FLOAT = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
+ANY_INT = st.one_of(st.none(), st.integers(min_value=-2 ** 70, max_value=2 ** 70))
+ANY_ELEMENT = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2 ** 70, max_value=2 ** 70), st.floats(),
+                        st.text(max_size=12), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+TASKS = st.fixed_dictionaries({
+    "bk_paas_host": ANY_TEXT, "bk_app_code": ANY_TEXT, "bk_app_secret": ANY_TEXT, "bk_username": ANY_TEXT,
+    "bk_token": ANY_TEXT, "bk_supplier_account": ANY_TEXT, "validate_certs": st.booleans(), "ca_path": ANY_TEXT,
+    "timeout": ANY_FLOAT, "retries": ANY_INT, "retry_delay": ANY_FLOAT, "bk_obj_id": ANY_TEXT,
+    "state": st.just("absent"), "inst_ids": st.one_of(st.none(), st.lists(ANY_ELEMENT, max_size=8)), "batch_size": ANY_INT,
+})
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TASKS)
+def test_any_task_arguments_give_settings_or_a_clear_error(params):
+    try:
+        task = bk_cc_instance.validate(params)
+    except InputError as error:
+        assert str(error)
+        return
+    connection = task["connection"]
+    assert connection["base_url"].startswith(("http://", "https://"))
+    assert 0 < connection["timeout"] <= 3600 and 0 <= connection["retry_delay"] <= 60
+    assert all(isinstance(i, int) and i >= 1 for i in task["inst_ids"])
 
 
 def outcome(existing, absent=(), deleted=(), not_deleted=(), error=None, failed_batch=None):
