@@ -178,6 +178,11 @@ def parse_reply(api, http_status, headers, body_text, path):
         body = json.loads(body_text) if body_text and body_text.strip() else None
     except ValueError:
         body = None
+    header_code = _as_code(_header(headers, "X-Bkapi-Error-Code"))
+    if not isinstance(body, dict) and header_code not in (None, 0):
+        # The API gateway names its error in headers, whatever the body (some proxies empty it).
+        raise ApiError(api, header_code, _header(headers, "X-Bkapi-Error-Message"), request_id=header_request_id,
+                       http_status=http_status, retry_after=retry_after)
     if not isinstance(body, dict):
         excerpt = (body_text or "").strip()[:EXCERPT_CHARS]
         raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), excerpt,
@@ -187,7 +192,7 @@ def parse_reply(api, http_status, headers, body_text, path):
     raw_code = body["code"] if "code" in body else body.get("bk_error_code")
     code = _as_code(raw_code)
     if code is None:
-        code = _as_code(_header(headers, "X-Bkapi-Error-Code"))
+        code = header_code
     message = body["message"] if "message" in body else body.get("bk_error_msg")
     if message is None:
         message = _header(headers, "X-Bkapi-Error-Message")
@@ -299,32 +304,37 @@ class EsbClient:
     def url_for(self, api):
         return self.base_url + ESB_PATH % api
 
-    def call(self, api, payload, retry_ambiguous=True):
+    def call(self, api, payload, retry=True, label=None):
         """Call ``api`` with ``payload`` (credentials added) and return its ``Reply``.
 
-        Retries retryable failures up to ``retries`` times. With ``retry_ambiguous=False``
-        (writes), a failure that may have been applied is raised at once so the caller can
-        read the state back before deciding to send the write again.
+        Retries retryable failures up to ``retries`` times. With ``retry=False`` (writes) every
+        failure is raised at once: the caller owns the retries, so that it can read the state
+        back after an ambiguous failure and spend one budget across both kinds. ``label`` says
+        which part of the task the call is, in retry warnings.
         """
         attempt = 0
         while True:
             try:
                 return self._call_once(api, payload)
             except (ApiError, ReplyError, TransportError) as error:
-                if not error.retryable or attempt >= self.retries or (error.ambiguous and not retry_ambiguous):
+                if not retry or not error.retryable or attempt >= self.retries:
                     raise
                 attempt += 1
-                self.wait_before_retry(api, attempt, error)
+                self.wait_before_retry(api, attempt, error, label)
 
     def warn(self, message):
         self._warn(mask_secrets(message, self.secrets))
 
-    def wait_before_retry(self, api, attempt, error):
-        """Warn once and sleep before retry ``attempt``; ``Retry-After`` is a floor."""
+    def wait_before_retry(self, api, attempt, error, label=None):
+        """Warn once and sleep before retry ``attempt``; ``Retry-After`` is a floor.
+
+        The label makes each warning distinct: Ansible shows a repeated warning only once.
+        """
         delay = backoff_delay(attempt, self.retry_delay, self._rand)
         if error.retry_after is not None:
             delay = max(delay, error.retry_after)
-        self.warn("%s: retry %d of %d in %.1f s after: %s" % (api, attempt, self.retries, delay, error))
+        where = " (%s)" % label if label else ""
+        self.warn("%s%s: retry %d of %d in %.1f s after: %s" % (api, where, attempt, self.retries, delay, error))
         self._sleep(delay)
 
     def _call_once(self, api, payload):

@@ -155,7 +155,7 @@ def _shape(value):
     return type(value).__name__
 
 
-def find_existing(client, obj_id, ids):
+def find_existing(client, obj_id, ids, purpose="look-up"):
     """Return ``{id: instance}`` for the ids of ``obj_id`` that exist now.
 
     Ids are asked for ``LOOKUP_PAGE_SIZE`` at a time; a chunk is paged further only while
@@ -165,7 +165,9 @@ def find_existing(client, obj_id, ids):
     """
     wanted = set(ids)
     found = {}
-    for chunk in chunked(list(ids), LOOKUP_PAGE_SIZE):
+    chunks = chunked(list(ids), LOOKUP_PAGE_SIZE)
+    for number, chunk in enumerate(chunks, start=1):
+        label = "%s %d of %d" % (purpose, number, len(chunks))
         start = 0
         while True:
             payload = {
@@ -174,7 +176,7 @@ def find_existing(client, obj_id, ids):
                 "fields": {obj_id: list(LOOKUP_FIELDS)},
                 "page": {"start": start, "limit": LOOKUP_PAGE_SIZE, "sort": "bk_inst_id"},
             }
-            reply = client.call("search_inst", payload)
+            reply = client.call("search_inst", payload, label=label)
             count, rows = search_page_rows(reply)
             for inst_id, row in rows:
                 if inst_id in wanted and row.get("bk_obj_id", obj_id) == obj_id:
@@ -240,7 +242,7 @@ def delete_instances(client, obj_id, ids, batch_size, check_mode):
     batches = chunked(existing_ids, batch_size)
     for number, batch in enumerate(batches, start=1):
         try:
-            gone = delete_batch(client, obj_id, batch)
+            gone = delete_batch(client, obj_id, batch, label="batch %d of %d" % (number, len(batches)))
         except BatchError as error:
             outcome.deleted_ids.extend(error.deleted_ids)
             outcome.unconfirmed_ids = error.unconfirmed_ids
@@ -263,34 +265,35 @@ class BatchError(Exception):
         self.unconfirmed_ids = list(unconfirmed_ids)
 
 
-def delete_batch(client, obj_id, batch):
+def delete_batch(client, obj_id, batch, label="batch 1 of 1"):
     """Delete one batch; return its ids once they are confirmed gone.
 
     A failure that may have been applied (lost reply, timeout, 5xx, ESB 1306201) is settled by
     looking the ids up again: gone ids count as deleted, the rest are sent again while
     retries remain (deleting ids that are already gone is harmless on this server).
+    Throttling and ambiguous failures share one budget of ``client.retries`` re-sends per
+    batch, so a batch is sent at most ``retries + 1`` times whatever mix of errors comes back.
     """
     remaining = list(batch)
     confirmed_gone = []
     attempt = 0
     while True:
         try:
-            client.call("batch_delete_inst", {"bk_obj_id": obj_id, "delete": {"inst_ids": remaining}}, retry_ambiguous=False)
+            client.call("batch_delete_inst", {"bk_obj_id": obj_id, "delete": {"inst_ids": remaining}}, retry=False, label=label)
             return confirmed_gone + remaining
         except BkCmdbError as error:
-            if not error.ambiguous:
-                raise BatchError(error, confirmed_gone, remaining)
-            try:
-                still_there = find_existing(client, obj_id, remaining)
-            except BkCmdbError:
-                raise BatchError(error, confirmed_gone, [], unconfirmed_ids=remaining)
-            confirmed_gone += [i for i in remaining if i not in still_there]
-            remaining = [i for i in remaining if i in still_there]
-            if not remaining:
-                client.warn("batch_delete_inst gave no clear answer (%s); a new look-up shows all %d ids of the batch are gone"
-                            % (error, len(batch)))
-                return confirmed_gone
+            if error.ambiguous:
+                try:
+                    still_there = find_existing(client, obj_id, remaining, purpose="re-check of %s, look-up" % label)
+                except BkCmdbError:
+                    raise BatchError(error, confirmed_gone, [], unconfirmed_ids=remaining)
+                confirmed_gone += [i for i in remaining if i not in still_there]
+                remaining = [i for i in remaining if i in still_there]
+                if not remaining:
+                    client.warn("batch_delete_inst (%s) gave no clear answer (%s); a new look-up shows all %d ids of the batch are gone"
+                                % (label, error, len(batch)))
+                    return confirmed_gone
             if not error.retryable or attempt >= client.retries:
                 raise BatchError(error, confirmed_gone, remaining)
             attempt += 1
-            client.wait_before_retry("batch_delete_inst", attempt, error)
+            client.wait_before_retry("batch_delete_inst", attempt, error, label)

@@ -21,7 +21,7 @@ from ansible_collections.blueking.cmdb.plugins.module_utils.client import (
     parse_reply,
     parse_retry_after,
 )
-from ansible_collections.blueking.cmdb.plugins.module_utils.errors import ApiError, ReplyError, TransportError
+from ansible_collections.blueking.cmdb.plugins.module_utils.errors import ApiError, BkCmdbError, ReplyError, TransportError
 
 PATH = "/api/c/compapi/v2/cc/batch_delete_inst/"
 
@@ -99,6 +99,18 @@ def test_gateway_error_code_only_in_headers():
     error = failure({"result": False}, status=429, headers=headers)
     assert (error.code, error.server_message, error.retry_after) == (1642901, "rate limited", 2.0)
     assert error.retryable and not error.ambiguous
+
+
+@pytest.mark.parametrize("body", ["", "Unauthorized", "<html><body>401</body></html>"], ids=["empty", "text", "html"])
+def test_gateway_error_headers_name_the_error_whatever_the_body(body):
+    headers = {"X-Bkapi-Error-Code": "1640101", "X-Bkapi-Error-Message": "bk_app_code or bk_app_secret is incorrect",
+               "X-Bkapi-Request-Id": "gw-8", "Content-Type": "text/plain"}
+    with pytest.raises(ApiError) as info:
+        client_mod.parse_reply("batch_delete_inst", 401, headers, body, "/api/c/compapi/v2/cc/batch_delete_inst/")
+    error = info.value
+    assert (error.code, error.server_message, error.request_id, error.http_status) == (
+        1640101, "bk_app_code or bk_app_secret is incorrect", "gw-8", 401)
+    assert not error.retryable and not error.ambiguous
 
 
 @pytest.mark.parametrize("status, content_type, body", [
@@ -329,11 +341,16 @@ def test_deterministic_failures_are_not_retried():
     assert len(session.posts) == 1
 
 
-def test_ambiguous_failures_are_not_retried_for_writes():
-    session = FakeSession(FakeResponse("<html>504 Gateway Time-out</html>", status=504, headers={"Content-Type": "text/html"}))
-    with pytest.raises(ReplyError) as info:
-        make_client(session)[0].call("batch_delete_inst", {}, retry_ambiguous=False)
-    assert info.value.ambiguous and len(session.posts) == 1
+@pytest.mark.parametrize("reply", [
+    FakeResponse("<html>504 Gateway Time-out</html>", status=504, headers={"Content-Type": "text/html"}),
+    FakeResponse({"result": False, "code": 1199997, "message": "too many requests"}),
+], ids=["ambiguous", "throttled"])
+def test_writes_are_never_retried_by_the_client(reply):
+    # The caller of a write owns its retries (one budget for throttling and lost answers).
+    session = FakeSession(reply)
+    with pytest.raises(BkCmdbError) as info:
+        make_client(session)[0].call("batch_delete_inst", {}, retry=False)
+    assert info.value.retryable and len(session.posts) == 1
 
 
 def test_secrets_echoed_by_the_server_are_masked_everywhere():

@@ -123,8 +123,8 @@ class FakeClient:
         self.warnings = []
         self.waits = []
 
-    def call(self, api, payload, retry_ambiguous=True):
-        self.calls.append((api, payload, retry_ambiguous))
+    def call(self, api, payload, retry=True, label=None):
+        self.calls.append((api, payload, retry))
         queued = self.faults.get(api)
         if queued:
             return queued.pop(0)(self, payload)
@@ -144,8 +144,8 @@ class FakeClient:
     def warn(self, message):
         self.warnings.append(message)
 
-    def wait_before_retry(self, api, attempt, error):
-        self.waits.append((api, attempt, str(error)))
+    def wait_before_retry(self, api, attempt, error, label=None):
+        self.waits.append((api, attempt, str(error), label))
 
     def sent(self, api):
         return [call[1] for call in self.calls if call[0] == api]
@@ -338,13 +338,32 @@ def test_an_applied_delete_whose_answer_was_lost_is_confirmed_by_a_lookup(error)
     assert client.warnings and "gone" in client.warnings[0]
 
 
+THROTTLED = ApiError("batch_delete_inst", 1199997, "too many requests", http_status=200)
+
+
+@pytest.mark.parametrize("pattern", [
+    [THROTTLED] * 10,
+    [TIMEOUT] * 10,
+    [THROTTLED, THROTTLED, THROTTLED, GATEWAY_PAGE] * 3,
+    [GATEWAY_PAGE, THROTTLED] * 5,
+], ids=["throttled", "timeouts", "429-429-429-504", "alternating"])
+def test_a_batch_is_sent_at_most_retries_plus_one_times_whatever_the_errors(pattern):
+    client = FakeClient([46, 47], retries=3)
+    client.faults["batch_delete_inst"] = [lost(error) for error in pattern]
+    outcome = delete_instances(client, "bk_firewall", [46, 47], 500, check_mode=False)
+    assert len(client.sent("batch_delete_inst")) == 4
+    assert outcome.error is not None and outcome.not_deleted_ids == [46, 47] and outcome.deleted_ids == []
+    # One wait per re-send, each labelled with its batch and numbered within the one budget.
+    assert [(wait[1], wait[3]) for wait in client.waits] == [(1, "batch 1 of 1"), (2, "batch 1 of 1"), (3, "batch 1 of 1")]
+
+
 def test_a_lost_delete_that_was_not_applied_is_sent_again_for_the_remaining_ids():
     client = FakeClient([46, 47])
     client.faults["batch_delete_inst"] = [lost(TIMEOUT)]
     outcome = delete_instances(client, "bk_firewall", [46, 47], 500, check_mode=False)
     assert outcome.error is None and outcome.deleted_ids == [46, 47]
     assert [p["delete"]["inst_ids"] for p in client.sent("batch_delete_inst")] == [[46, 47], [46, 47]]
-    assert client.waits == [("batch_delete_inst", 1, "batch_delete_inst: timeout")]
+    assert client.waits == [("batch_delete_inst", 1, "batch_delete_inst: timeout", "batch 1 of 1")]
 
 
 def test_partly_applied_then_still_failing_reports_each_id_where_it_is():
