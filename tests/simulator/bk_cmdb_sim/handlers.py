@@ -202,6 +202,9 @@ def search_inst_by_object(state, call):
 
 def _query_builder_records(state, call, model):
     conditions = call.body.get("conditions")
+    if conditions is not None and not isinstance(conditions, dict):
+        # The body decodes into a typed struct: a string or list there fails at JSON decoding.
+        raise cmdb_error(JSON_UNMARSHAL_FAILED)
     if conditions is not None:
         try:
             query.validate_rules(conditions)

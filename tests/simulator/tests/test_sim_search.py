@@ -177,6 +177,11 @@ def test_search_object_instances_nesting_and_or(esb, fleet):
     assert names(query(esb, conditions)["data"]) == ["fw-sz-02", "fw-sh-01"]
 
 
+@pytest.mark.parametrize("conditions", ["bk_inst_id in (1)", [{"field": "bk_inst_id"}], 7])
+def test_conditions_of_the_wrong_json_type_fail_decoding(esb, fleet, conditions):
+    assert query(esb, conditions)["code"] == 1199000
+
+
 def test_search_object_instances_without_conditions_matches_all(esb, fleet):
     assert len(query(esb)["data"]["info"]) == 6
     assert len(query(esb, limit=2, sort="-bk_inst_id")["data"]["info"]) == 2
