@@ -6,12 +6,19 @@ Field cases F10 A (no user credential), F17 B (zero, negative and other non-ids)
 list), F19 (built-in models), F07's batch_size bounds, and issue 2's bad input list.
 """
 
+import re
+
 import pytest
 
 from cmdb_helpers import GROUP, add_devices
 
 # A port nothing listens on: any request would fail with "connection refused".
 UNREACHABLE = "http://127.0.0.1:9"
+
+
+def names_element(msg, text):
+    """`text` appears in msg as a whole element, not as the tail of a longer number or word."""
+    return re.search(r"(?<![\w.'-])" + re.escape(text), msg) is not None
 
 
 def assert_failed_before_http(run, sim):
@@ -23,15 +30,18 @@ def assert_failed_before_http(run, sim):
 
 # --- F17 B and issue 2: only whole numbers >= 1 are ids -------------------------------------
 
+# The module names each bad element as its Python repr and 1-based position in inst_ids
+# (normalize_inst_ids): "0 (position 2)", "'abc' (position 2)". A bare "0" in msg would also
+# match the digits of a valid id, so the exact element text is asserted.
 @pytest.mark.parametrize("bad,named", [
-    ([0], "0"),
-    ([-3], "-3"),
-    ([46.5], "46.5"),
-    (["abc"], "abc"),
-    ([True], "true"),
-    (["-3"], "-3"),
-    ([None], "none"),
-    ([[46]], "[46]"),
+    ([0], "0 (position 2)"),
+    ([-3], "-3 (position 2)"),
+    ([46.5], "46.5 (position 2)"),
+    (["abc"], "'abc' (position 2)"),
+    ([True], "True (position 2)"),
+    (["-3"], "'-3' (position 2)"),
+    ([None], "None (position 2)"),
+    ([[46]], "[46] (position 2)"),
 ], ids=["zero", "negative", "float", "word", "boolean", "negative-string", "null", "nested-list"])
 def test_f17_bad_ids_fail_before_any_request_and_are_named(cmdb_sim, bk_cc_instance, bad, named):
     devices = add_devices(cmdb_sim, 1)
@@ -40,17 +50,25 @@ def test_f17_bad_ids_fail_before_any_request_and_are_named(cmdb_sim, bk_cc_insta
     assert_failed_before_http(run, cmdb_sim)
     msg = run.result["msg"]
     assert "inst_ids" in msg
-    assert named in msg.lower()
+    assert names_element(msg, named), msg
+    # Only the bad element is named; the valid id at position 1 is not.
+    assert msg.count("(position ") == 1, msg
     assert devices[0]["bk_inst_id"] in cmdb_sim.instance_ids("bk_firewall")
 
 
 def test_f17_zero_among_valid_ids_fails_and_names_only_the_zero(cmdb_sim, bk_cc_instance):
     # bk-cmdb reads an inst_id 0 as "no filter" in some code paths; it must never be sent.
-    run = bk_cc_instance(cmdb_sim, [0, 5])
+    devices = add_devices(cmdb_sim, 1)
+    valid = devices[0]["bk_inst_id"]
+    run = bk_cc_instance(cmdb_sim, [0, valid])
 
     assert_failed_before_http(run, cmdb_sim)
-    assert "0" in run.result["msg"]
-    assert "inst_ids" in run.result["msg"]
+    msg = run.result["msg"]
+    assert "inst_ids" in msg
+    assert names_element(msg, "0 (position 1)"), msg
+    assert msg.count("(position ") == 1, msg
+    assert "%d (position" % valid not in msg, msg
+    assert valid in cmdb_sim.instance_ids("bk_firewall")
 
 
 def test_a_refused_task_returns_the_always_returned_keys_empty(cmdb_sim, bk_cc_instance):

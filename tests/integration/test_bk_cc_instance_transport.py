@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Slow servers and TLS: field cases F23 (timeouts) and F24 (self-signed certificates, proxies)."""
 
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -15,6 +16,11 @@ from cmdb_helpers import DEFAULT_OBJ, add_devices, calls, failed_without_change,
 SLOW_REPLY = 3
 PATIENT_TIMEOUT = 10
 IMPATIENT_TIMEOUT = 1
+
+
+def names_the_timeout(msg, seconds):
+    """msg says which limit was hit: "... within 1.0 s (timeout option)" (client._transport_error)."""
+    return re.search(r"within %s(\.0+)? s \(timeout option\)" % re.escape(str(seconds)), msg) is not None
 
 
 def dead_port():
@@ -46,8 +52,13 @@ def test_f23_lookup_slower_than_the_timeout_fails_naming_the_call(cmdb_sim, bk_c
     result = failed_without_change(run)
 
     assert "timeout" in result["msg"].lower() or "timed out" in result["msg"].lower()
+    assert names_the_timeout(result["msg"], IMPATIENT_TIMEOUT), result["msg"]
     assert "search_inst" in result["msg"]
+    assert result["not_deleted"] == ids_of(devices) and result["deleted"] == []
+    # retries: 0: one look-up, never answered in time, and no delete.
+    assert len(calls(cmdb_sim, "search_inst")) == 1
     assert calls(cmdb_sim, "batch_delete_inst") == []
+    assert set(ids_of(devices)) <= set(cmdb_sim.instance_ids(DEFAULT_OBJ))
 
 
 @pytest.mark.slow
@@ -60,7 +71,9 @@ def test_f23_delete_slower_than_the_timeout_is_checked_before_reporting(cmdb_sim
 
     assert result.get("failed") is True, run.describe()
     assert "timeout" in result["msg"].lower() or "timed out" in result["msg"].lower()
+    assert names_the_timeout(result["msg"], IMPATIENT_TIMEOUT), result["msg"]
     assert "batch_delete_inst" in result["msg"]
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
     first_delete = calls(cmdb_sim, "batch_delete_inst")[0]["seq"]
     assert any(entry["seq"] > first_delete for entry in calls(cmdb_sim, "search_inst")), "no look-up after the timed-out delete"
     # Whatever the look-up found, every id is accounted for exactly once.
