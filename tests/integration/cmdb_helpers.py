@@ -83,6 +83,16 @@ def succeeded(result):
     return not result.get("failed", False)
 
 
+def deleted_them_all(run, devices):
+    """The run succeeded and deleted exactly `devices`, in request order; returns its result."""
+    result = run.result
+    assert succeeded(result), run.describe()
+    assert result["changed"] is True, run.describe()
+    assert result["deleted"] == ids_of(devices)
+    assert result["instances"] == devices
+    return result
+
+
 def failed_without_change(run):
     """The run failed and says nothing changed; returns its result."""
     result = run.result

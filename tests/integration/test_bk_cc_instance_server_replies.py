@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from cmdb_helpers import (ArrivalClock, DEFAULT_OBJ, add_devices, calls, delete_batches, failed_without_change, ids_of, looked_up_ids,
-                          succeeded, writes)
+from cmdb_helpers import (ArrivalClock, DEFAULT_OBJ, add_devices, calls, delete_batches, deleted_them_all, failed_without_change, ids_of,
+                          looked_up_ids, succeeded, writes)
 
 DELETE_PATH = "/api/c/compapi/v2/cc/batch_delete_inst/"
 LOOKUP_PATH = "/api/c/compapi/v2/cc/search_inst/"
@@ -321,12 +321,7 @@ def test_ambiguous_delete_is_settled_by_a_new_lookup(cmdb_sim, bk_cc_instance, f
     ids = ids_of(devices)
     cmdb_sim.queue_faults("batch_delete_inst", [fault])
     run = bk_cc_instance(cmdb_sim, ids)
-    result = run.result
-
-    assert succeeded(result), run.describe()
-    assert result["changed"] is True
-    assert result["deleted"] == ids
-    assert result["instances"] == devices
+    deleted_them_all(run, devices)
     assert len(calls(cmdb_sim, "batch_delete_inst")) == delete_requests
     first_delete = calls(cmdb_sim, "batch_delete_inst")[0]["seq"]
     assert any(entry["seq"] > first_delete for entry in calls(cmdb_sim, "search_inst")), "no look-up after the unanswered delete"
@@ -529,12 +524,8 @@ def test_gateway_rate_limit_is_retried_once_and_succeeds(cmdb_sim, bk_cc_instanc
         "body": {"code": 1642901, "code_name": "RATE_LIMIT_RESTRICTION", "message": "rate limit exceeded", "result": False,
                  "data": None}}])
     run = bk_cc_instance(cmdb_sim, ids)
-    result = run.result
+    result = deleted_them_all(run, devices)
 
-    assert succeeded(result), run.describe()
-    assert result["changed"] is True
-    assert result["deleted"] == ids
-    assert result["instances"] == devices
     assert "gw-req-429" in result["request_ids"]
     assert len(retry_warnings(result)) == 1, result.get("warnings")
     # Throttling is answered before any work: the same batch is sent again, without a look-up between.
