@@ -263,7 +263,7 @@ def test_instances_of_a_custom_mainline_level_are_refused_before_any_write(check
     client.faults["search_inst"] = [mainline_rows({11: 1, 12: 1})]
     outcome = delete_instances(client, "bk_idc", [11, 12, 13, 14], 500, check_mode=check_mode)
     assert isinstance(outcome.error, TopologyRefusal)
-    assert "11 (fw-11), 12 (fw-12)" in str(outcome.error) and "13" not in str(outcome.error).split("below")[0]
+    assert "11 (fw-11), 12 (fw-12)" in str(outcome.error) and "13 (" not in str(outcome.error)
     assert (outcome.changed, outcome.deleted_ids, outcome.not_deleted_ids, outcome.absent_ids) == (False, [], [11, 12, 13], [14])
     assert client.sent("batch_delete_inst") == []
 
