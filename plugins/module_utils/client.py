@@ -57,10 +57,20 @@ class Reply:
         self.message = message
 
 
+# How template engines (Jinja's markupsafe among them) write the HTML-special characters.
+NUMERIC_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"}
+
+
 def secret_forms(secret):
-    """The ways a server may echo a secret back: as sent, JSON-, HTML- or URL-escaped."""
-    forms = {secret, json.dumps(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False),
-             quote(secret, safe=""), quote_plus(secret, safe="")}
+    """The ways a server may echo a secret back: as sent, JSON-, HTML- or URL-escaped.
+
+    URL forms include the default ``quote`` (``/`` kept) and a double encoding, as a login
+    redirect's target URL carries it.
+    """
+    url_forms = {quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret), quote_plus(secret)}
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], html.escape(secret),
+             html.escape(secret, quote=False), "".join(NUMERIC_ENTITIES.get(char, char) for char in secret)}
+    forms |= url_forms | set(quote(form, safe="") for form in url_forms)
     # Longest first, so a longer form is not half-replaced through a shorter one.
     return sorted((form for form in forms if form), key=len, reverse=True)
 
@@ -156,7 +166,12 @@ def _header(headers, name):
     return None
 
 
-def parse_reply(api, http_status, headers, body_text, path):
+def _excerpt(body_text, redact):
+    """The start of a body for a message: redacted whole first, so a cut never leaves half a secret."""
+    return redact((body_text or "").strip())[:EXCERPT_CHARS]
+
+
+def parse_reply(api, http_status, headers, body_text, path, redact=lambda text: text):
     """Turn one HTTP answer into a ``Reply`` or raise ``ApiError``/``ReplyError``.
 
     Accepted dialects: ESB (``code``/``message``/``request_id``), raw CMDB
@@ -165,12 +180,13 @@ def parse_reply(api, http_status, headers, body_text, path):
     Success needs a 2xx status, ``result: true`` and code 0 (``code`` or ``bk_error_code``),
     as every ESB and CMDB success carries both; ``data`` may be anything, including null or
     ``"success"``. A body with only one of the two is not trusted either way: after a write
-    it may hide a failure, so callers read the state back.
+    it may hide a failure, so callers read the state back. ``redact`` is applied to raw body
+    text before it is shortened for a message.
     """
     header_request_id = _header(headers, "X-Bkapi-Request-Id") or _header(headers, "X-Request-Id")
     retry_after = parse_retry_after(_header(headers, "Retry-After"))
     if 300 <= http_status < 400:
-        raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), (body_text or "").strip()[:EXCERPT_CHARS],
+        raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), _excerpt(body_text, redact),
                          request_id=header_request_id,
                          what="a redirect to %s, which is not followed because the request carries the credentials"
                               % (_header(headers, "Location") or "(no Location header)"))
@@ -184,7 +200,7 @@ def parse_reply(api, http_status, headers, body_text, path):
         raise ApiError(api, header_code, _header(headers, "X-Bkapi-Error-Message"), request_id=header_request_id,
                        http_status=http_status, retry_after=retry_after)
     if not isinstance(body, dict):
-        excerpt = (body_text or "").strip()[:EXCERPT_CHARS]
+        excerpt = _excerpt(body_text, redact)
         raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), excerpt,
                          request_id=header_request_id, retry_after=retry_after)
 
@@ -208,7 +224,7 @@ def parse_reply(api, http_status, headers, body_text, path):
     if ok_status and not negative:
         # Neither success nor failure (no result/code, or "result": "true"): like an
         # unreadable page, it may follow a completed write, so callers must check.
-        raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), (body_text or "").strip()[:EXCERPT_CHARS],
+        raise ReplyError(api, http_status, path, _header(headers, "Content-Type"), _excerpt(body_text, redact),
                          request_id=request_id, retry_after=retry_after,
                          what="a JSON body that is neither a success nor a failure envelope "
                               "(a success has result true and code 0, a failure result false or a non-zero code)")
@@ -217,7 +233,7 @@ def parse_reply(api, http_status, headers, body_text, path):
         note = "the reply said result true with a non-zero code; treated as a failure"
     if message is None and not ok_status:
         # A proxy's or framework's own JSON error ({"detail": ...}) is all the user gets.
-        message = body_text.strip()[:EXCERPT_CHARS]
+        message = _excerpt(body_text, redact)
     raise ApiError(
         api, code, message if message is None else str(message), request_id=request_id,
         permission=permission if isinstance(permission, dict) else None,
@@ -357,7 +373,8 @@ class EsbClient:
         path = urlparse(url).path
         # Parse first, mask after: masking the raw text could break the JSON itself.
         try:
-            reply = parse_reply(api, response.status_code, response.headers, decode_body(response.content, response.headers), path)
+            reply = parse_reply(api, response.status_code, response.headers, decode_body(response.content, response.headers), path,
+                                redact=lambda text: mask_secrets(text, self.secrets))
         except (ApiError, ReplyError) as error:
             self._remember(error.request_id)
             raise self._masked(error)

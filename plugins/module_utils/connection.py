@@ -103,7 +103,8 @@ def connection_settings(params, environ=None):
         raise InputError("bk_app_code is not set: give it in the task, in module_defaults (group/blueking.cmdb.cmdb) "
                          "or as the BK_APP_CODE environment variable")
     app_secret = params.get("bk_app_secret") or None
-    if not app_secret:
+    # Checked blank, passed on as given: a secret may legitimately end in a space.
+    if not _blank_to_none(app_secret):
         raise InputError("bk_app_secret is not set: give it in the task (from a vault), in module_defaults "
                          "(group/blueking.cmdb.cmdb) or as the BK_APP_SECRET environment variable")
     username, token = user_credentials(params, os.environ if environ is None else environ)

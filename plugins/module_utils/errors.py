@@ -48,6 +48,15 @@ THROTTLE_CODES = frozenset((1199997, 1306429, 1642901, 1642902, 1642903, 1642904
 # ESB 1306201: ESB could not complete its call to CMDB; CMDB may or may not have run it.
 UPSTREAM_FAILURE_CODES = frozenset((1306201,))
 RETRY_HTTP_STATUSES = frozenset((429, 502, 503, 504))
+# Answers that refuse a request before it changes anything: permission, associations, hosts
+# below, built-in model, undecodable or invalid body, unknown model, IAM unreachable, a CMDB
+# transaction that failed (and was rolled back), and ESB's refusals of the caller. Any other
+# failure of a delete - ESB's 1306000 wrapping an unreadable CMDB answer, CMDB's 1199998 and
+# 1199036 proxy failures, codes this module does not know - may follow a completed delete.
+REFUSED_BEFORE_ANY_CHANGE = frozenset((
+    9900403, 1101075, 1101030, 1199084, 1199000, 1199006, 1199011, 1199019, 1199045, 1199046, 1101001,
+    1306401, 1306402, 1306403, 1306404, 1306405, 1306406,
+))
 
 
 # What to do about the deterministic refusals users meet most; the server's own messages
@@ -57,8 +66,9 @@ CODE_HINTS = {
              "remove that association first (a smaller batch_size narrows down which one)",
     1101030: "hosts are bound below a mainline instance of the request; move them out of its modules first",
     1306403: "the application may not call this ESB component; apply for the component permission of bk_app_code",
-    1306000: "ESB did not accept the application or the user: check bk_app_code and bk_app_secret, renew an expired "
-             "bk_token, or have the application allowed to use bk_username",
+    1306000: "ESB refused the call or could not read CMDB's answer (the message says which): for an application or "
+             "user error check bk_app_code and bk_app_secret, renew an expired bk_token, or have the application allowed "
+             "to use bk_username",
     1199045: "CMDB could not resolve the model of the request: check bk_obj_id (model ids are case-sensitive) "
              "and bk_supplier_account",
 }
@@ -113,10 +123,14 @@ class ApiError(BkCmdbError):
     @property
     def ambiguous(self):
         # A 5xx from ESB or a gateway means the backend call may have happened; throttling
-        # (429 and the throttle codes) is answered before any work is done.
+        # (429 and the throttle codes) and the gateway's other 4xx answers come before any work.
         if self.code in THROTTLE_CODES or self.http_status == 429:
             return False
-        return self.code in UPSTREAM_FAILURE_CODES or self.http_status >= 500
+        if self.code in UPSTREAM_FAILURE_CODES or self.http_status >= 500:
+            return True
+        if 400 <= self.http_status < 500:
+            return False
+        return self.code not in REFUSED_BEFORE_ANY_CHANGE
 
     def result_fields(self):
         fields = {"code": self.code, "request_id": self.request_id, "http_status": self.http_status}

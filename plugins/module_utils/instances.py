@@ -184,7 +184,14 @@ def find_existing(client, obj_id, ids, purpose="look-up"):
                     if row.get("bk_parent_id") is not None:
                         found[inst_id]["bk_parent_id"] = row["bk_parent_id"]
             start += len(rows)
-            if all(i in found for i in chunk) or start >= count:
+            if all(i in found for i in chunk):
+                break
+            if start >= count:
+                # Rows repeated across pages would otherwise turn existing ids into "absent".
+                seen = sum(1 for i in chunk if i in found)
+                if seen < count:
+                    raise UnexpectedDataError("search_inst", "it reports %d matches and sent %d distinct requested ids"
+                                              % (count, seen), reply.request_id)
                 break
             if not rows:
                 raise UnexpectedDataError("search_inst", "it reports %d matches and sent none from position %d" % (count, start),
@@ -216,7 +223,9 @@ class DeleteOutcome:
 
     @property
     def changed(self):
-        return bool(self.deleted_ids)
+        # Unconfirmed ids were sent in a delete that may have been applied: claiming "no
+        # change" for them could be false, and a failed task says what is unknown anyway.
+        return bool(self.deleted_ids or self.unconfirmed_ids)
 
 
 def delete_instances(client, obj_id, ids, batch_size, check_mode):

@@ -29,8 +29,10 @@ description:
     business and its sets) are refused after the look-up, in check mode too, and nothing is
     deleted. CMDB would delete every level, set and module below such an instance in the same
     call, which no task asks for and no dry run could show.
-  - When a delete's answer is lost (timeout, dropped connection, gateway error page), the
-    batch's ids are looked up again before anything is reported or retried.
+  - When a delete's answer is lost (timeout, dropped connection, gateway error page) or is an
+    error that may follow a completed delete (such as ESB 1306000 wrapping an unreadable CMDB
+    answer, or CMDB 1199998), the batch's ids are looked up again before anything is reported
+    or retried. Refusals that come before any change (9900403, 1101075 and the like) are not.
 author:
   - BlueKing CMDB collection maintainers (@blueking-cmdb)
 requirements:

@@ -155,6 +155,35 @@ def test_f11_escaped_echoes_of_a_secret_are_masked(cmdb_sim, bk_cc_instance, for
     assert "********" in run.result["msg"]
 
 
+@pytest.mark.parametrize("offset", [480, 495, 499])
+def test_f11_a_secret_cut_by_the_error_excerpt_leaves_no_piece(cmdb_sim, bk_cc_instance, offset):
+    # Error pages are quoted up to ~500 characters: a secret echoed across that limit must be
+    # masked before the cut, or its first characters would survive into msg and warnings.
+    lead = "<html><body>" + "x" * (offset - len("<html><body>bk_app_secret=")) + "bk_app_secret="
+    page = lead + SECRET + "</body></html>" + "y" * 600
+    cmdb_sim.queue_faults("search_inst", [{"status": 502, "body": page, "content_type": "text/html", "repeat": 2}])
+    run = bk_cc_instance(cmdb_sim, [46], bk_app_secret=SECRET, retries=1, verbosity=3)
+    result = run.result
+
+    assert result.get("failed") is True, run.describe()
+    assert "HTTP 502" in result["msg"]
+    assert [piece for piece in (SECRET[:size] for size in range(5, len(SECRET) + 1)) if piece in run.output + str(result)] == []
+    assert len(calls(cmdb_sim, "search_inst")) == 2 and writes(cmdb_sim) == []
+
+
+@pytest.mark.parametrize("form", ["markupsafe", "url-default", "url-twice"])
+def test_f11_template_and_url_echoes_of_a_secret_are_masked(cmdb_sim, bk_cc_instance, form):
+    secret = "Ab'c/d e\"fLEAKZ"
+    echoed = {"markupsafe": "Ab&#39;c/d e&#34;fLEAKZ", "url-default": "Ab%27c/d%20e%22fLEAKZ",
+              "url-twice": "Ab%2527c%252Fd%2520e%2522fLEAKZ"}[form]
+    cmdb_sim.queue_faults("search_inst", [{"envelope": {"result": False, "code": 1306000, "message": "redirect to /login?next=" + echoed}}])
+    run = bk_cc_instance(cmdb_sim, [46], bk_app_secret=secret, retries=0, verbosity=3)
+    result = failed_without_change(run)
+
+    assert "LEAKZ" not in run.output + str(result)
+    assert "redirect to /login?next=********" in result["msg"]
+
+
 # --- bk_token and bk_username ------------------------------------------------------------------
 
 def test_bk_token_only_app_works_with_a_token_and_sends_no_username(cmdb_sim, bk_cc_instance):

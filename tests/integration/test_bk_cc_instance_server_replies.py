@@ -533,3 +533,48 @@ def test_gateway_rate_limit_is_retried_once_and_succeeds(cmdb_sim, bk_cc_instanc
     assert [entry["status"] for entry in calls(cmdb_sim, "batch_delete_inst")] == [429, 200]
     assert len(calls(cmdb_sim, "search_inst")) == 1
     assert all_gone(cmdb_sim, ids)
+
+
+# --- answers that may follow a completed delete, and look-ups that cannot be read --------------
+
+@pytest.mark.parametrize("envelope", [
+    {"result": False, "code": 1306000, "message": "Request interface error, the response content is not a json string: <html>504</html>"},
+    {"result": False, "bk_error_code": 1199998, "bk_error_msg": "proxy request failed"},
+], ids=["esb-wrapped-non-json", "cmdb-proxy-failure"])
+def test_a_failure_that_may_follow_a_completed_delete_is_settled_by_a_lookup(cmdb_sim, bk_cc_instance, envelope):
+    # ESB wraps an unreadable CMDB answer as 1306000, CMDB's proxy failures come as 1199998:
+    # neither says whether the delete ran. Here it did; the look-up afterwards shows it.
+    devices = add_devices(cmdb_sim, 3)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"apply": True, "envelope": envelope}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), retries=0)
+    deleted_them_all(run, devices)
+    assert len(calls(cmdb_sim, "batch_delete_inst")) == 1
+    assert len(calls(cmdb_sim, "search_inst")) == 2
+    assert all_gone(cmdb_sim, ids_of(devices))
+
+
+def test_a_failure_that_may_follow_a_delete_but_did_not_reports_the_ids_not_deleted(cmdb_sim, bk_cc_instance):
+    devices = add_devices(cmdb_sim, 2)
+    cmdb_sim.queue_faults("batch_delete_inst", [{"envelope": {"result": False, "code": 1199998, "message": "proxy request failed"}}])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), retries=0)
+    result = failed_without_change(run)
+
+    assert (result["code"], result["deleted"], result["not_deleted"]) == (1199998, [], ids_of(devices))
+    assert "proxy request failed" in result["msg"]
+    assert len(calls(cmdb_sim, "search_inst")) == 2
+    assert still_there(cmdb_sim, ids_of(devices))
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check"])
+def test_rows_repeated_across_lookup_pages_fail_instead_of_reporting_absent(cmdb_sim, bk_cc_instance, check):
+    devices = add_devices(cmdb_sim, 4)
+    rows = [{"bk_inst_id": device["bk_inst_id"], "bk_inst_name": device["bk_inst_name"]} for device in devices[:2]]
+    page = {"envelope": {"result": True, "code": 0, "message": "success", "data": {"count": 4, "info": rows}}}
+    cmdb_sim.queue_faults("search_inst", [page, page])
+    run = bk_cc_instance(cmdb_sim, ids_of(devices), check=check)
+    result = failed_without_change(run)
+
+    assert "4 matches and sent 2 distinct" in result["msg"]
+    assert (result["deleted"], result["absent"], result["not_deleted"]) == ([], [], ids_of(devices))
+    assert writes(cmdb_sim) == []
+    assert still_there(cmdb_sim, ids_of(devices))

@@ -364,6 +364,31 @@ def test_secrets_echoed_by_the_server_are_masked_everywhere():
     assert "S3cr3t-Value-XYZ" not in dumped and "T0ken-Value-ABC" not in dumped and "********" in dumped
 
 
+@pytest.mark.parametrize("offset", [480, 490, 495, 499, 500, 510])
+def test_a_secret_cut_by_the_excerpt_limit_leaves_no_piece(offset):
+    secret = "Zq9LEw7Rt2Vb8Nk4Pd"
+    page = "<html>" + "x" * (offset - 6 - len("bk_app_secret=")) + "bk_app_secret=" + secret + "</html>" + "y" * 600
+    session = FakeSession(FakeResponse(page, status=400, headers={"Content-Type": "text/html"}))
+    with pytest.raises(ReplyError) as info:
+        make_client(session, app_secret=secret)[0].call("search_inst", {})
+    text = str(info.value)
+    assert not any(secret[:size] in text for size in range(4, len(secret) + 1))
+
+
+@pytest.mark.parametrize("echo", [
+    "Ab&#39;c/d e&#34;fLEAKZ",        # markupsafe (Jinja) escaping
+    "Ab%27c/d%20e%22fLEAKZ",          # urllib quote() with its default safe="/"
+    "Ab%2527c%252Fd%2520e%2522fLEAKZ",  # URL-encoded twice, as in a login redirect's next= URL
+    "Ab'c/d e\"fLEAKZ",              # JSON string escaping
+])
+def test_escaped_echoes_of_a_secret_are_masked(echo):
+    secret = "Ab'c/d e\"fLEAKZ"
+    session = FakeSession(FakeResponse({"result": False, "code": 1306000, "message": "bad secret " + echo}))
+    with pytest.raises(ApiError) as info:
+        make_client(session, app_secret=secret)[0].call("search_inst", {})
+    assert "LEAKZ" not in str(info.value) and "********" in str(info.value)
+
+
 def connection_error_never_connected():
     reason = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
     return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", reason))

@@ -52,6 +52,7 @@ def test_base_url_must_be_http(value):
     (dict(bk_username=None, bk_token=None), ["bk_username", "bk_token"]),
     (dict(bk_username="  ", bk_token=""), ["bk_username", "bk_token"]),
     (dict(bk_app_code=" "), ["bk_app_code", "BK_APP_CODE", "module_defaults"]),
+    (dict(bk_app_secret="  "), ["bk_app_secret", "BK_APP_SECRET"]),
     (dict(bk_app_code=None), ["bk_app_code", "BK_APP_CODE", "module_defaults"]),
     (dict(bk_app_secret=""), ["bk_app_secret", "BK_APP_SECRET"]),
     (dict(bk_app_secret=None), ["bk_app_secret", "BK_APP_SECRET"]),

@@ -338,6 +338,40 @@ def test_an_applied_delete_whose_answer_was_lost_is_confirmed_by_a_lookup(error)
     assert client.warnings and "gone" in client.warnings[0]
 
 
+def test_rows_repeated_across_pages_are_a_failure_never_absent():
+    client = FakeClient([1, 2, 3, 4])
+
+    def same_two_rows(fake, payload):
+        return Reply({"count": 4, "info": [{"bk_inst_id": 1, "bk_inst_name": "a"}, {"bk_inst_id": 2, "bk_inst_name": "b"}]}, "r-dup")
+    client.faults["search_inst"] = [same_two_rows, same_two_rows]
+    outcome = delete_instances(client, "bk_firewall", [1, 2, 3, 4], 500, check_mode=True)
+    assert isinstance(outcome.error, UnexpectedDataError) and "4 matches and sent 2 distinct" in str(outcome.error)
+    assert (outcome.absent_ids, outcome.deleted_ids, outcome.not_deleted_ids) == ([], [], [1, 2, 3, 4])
+
+
+@pytest.mark.parametrize("code, settled", [
+    (1306000, True), (1199998, True), (1199036, True), (1234567, True),
+    (9900403, False), (1101075, False), (1101001, False), (1306403, False),
+])
+def test_a_delete_failure_that_may_follow_a_completed_delete_is_settled_by_a_lookup(code, settled):
+    client = FakeClient([46, 47])
+    client.faults["batch_delete_inst"] = [applied_then(ApiError("batch_delete_inst", code, "x")) if settled else api_error(code)]
+    outcome = delete_instances(client, "bk_firewall", [46, 47], 500, check_mode=False)
+    assert len(client.sent("search_inst")) == (2 if settled else 1)
+    if settled:
+        assert outcome.error is None and outcome.deleted_ids == [46, 47] and outcome.changed
+    else:
+        assert outcome.error.code == code and outcome.not_deleted_ids == [46, 47] and not outcome.changed
+
+
+def test_ids_whose_fate_is_unknown_count_as_a_possible_change():
+    client = FakeClient([46, 47])
+    client.faults["batch_delete_inst"] = [applied_then(TIMEOUT)]
+    client.faults["search_inst"] = [lambda fake, payload: fake.search_inst(payload), lost(ApiError("search_inst", 1199046, "iam"))]
+    outcome = delete_instances(client, "bk_firewall", [46, 47], 500, check_mode=False)
+    assert (outcome.deleted_ids, outcome.unconfirmed_ids, outcome.changed) == ([], [46, 47], True)
+
+
 THROTTLED = ApiError("batch_delete_inst", 1199997, "too many requests", http_status=200)
 
 
