@@ -190,7 +190,8 @@ not_deleted:
 unconfirmed:
   description:
     - Ids of a batch whose delete got no clear answer and whose look-up afterwards failed too;
-      they may or may not be gone. Run the task again to settle them.
+      they may or may not be gone, so the task reports C(changed=true). Run the task again to
+      settle them.
   returned: when the task failed after its arguments were accepted
   type: list
   elements: int
