@@ -92,20 +92,13 @@ class PlaybookRun:
         return "argv: %s\nrc: %s\nresults: %s\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
             " ".join(self.argv), self.rc, json.dumps(self.results, indent=1, default=str)[:6000], self.stdout[-6000:], self.stderr[-4000:])
 
-    def crash_evidence(self, module_results=()):
-        """Lines that show a traceback or a MODULE FAILURE anywhere in the run, [] when clean.
-
-        ``module_results`` are indexes of results that come from a module built on AnsibleModule:
-        its every answer, failures included, carries ``invocation``; a failed one without it
-        never reached ``fail_json``.
-        """
+    def crash_evidence(self):
+        """Lines that show a traceback or a MODULE FAILURE anywhere in the run, [] when clean."""
         text = self.output + "\n" + json.dumps(self.results, default=str)
         return [marker for marker in CRASH_MARKERS if marker in text] + [
             "module_stderr in result %d" % index for index, result in enumerate(self.results) if result.get("module_stderr")] + [
             "result %d: %s" % (index, result["msg"]) for index, result in enumerate(self.results)
-            if str(result.get("msg", "")).startswith(CRASH_MSG_PREFIX)] + [
-            "result %d failed without invocation" % index for index in module_results
-            if self.results[index].get("failed") and "invocation" not in self.results[index]]
+            if str(result.get("msg", "")).startswith(CRASH_MSG_PREFIX)]
 
     def leaks(self, secrets):
         """Which of `secrets` appear in the output or in any registered result."""
@@ -217,11 +210,11 @@ class PlaybookRunner:
     def run(self, module, args, **options):
         """Run one task `module: args` and check it neither crashed nor leaked a forbidden string."""
         run = self.run_tasks([{"name": "module under test", module: args}], **options)
-        self.check_invariants(run, module_results=(0,))
+        self.check_invariants(run)
         return run
 
-    def check_invariants(self, run, module_results=()):
-        crashes = run.crash_evidence(module_results)
+    def check_invariants(self, run):
+        crashes = run.crash_evidence()
         if crashes:
             raise AssertionError("the module crashed (%s)\n%s" % (", ".join(crashes), run.describe()))
         leaked = run.leaks(self.forbidden_strings)
