@@ -67,7 +67,7 @@ def secret_forms(secret):
     URL forms include the default ``quote`` (``/`` kept) and a double encoding, as a login
     redirect's target URL carries it.
     """
-    url_forms = {quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret), quote_plus(secret)}
+    url_forms = {quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)}
     forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], html.escape(secret),
              html.escape(secret, quote=False), "".join(NUMERIC_ENTITIES.get(char, char) for char in secret)}
     forms |= url_forms | set(quote(form, safe="") for form in url_forms)

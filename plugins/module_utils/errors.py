@@ -10,7 +10,8 @@ an unreadable body. Two flags drive the callers:
 
 * ``retryable``: trying the same request again may succeed (throttling, a flaky gateway).
 * ``ambiguous``: the server may have applied the request although we did not get a success
-  answer (the reply was lost, timed out or unreadable). A write that fails this way must be
+  answer: the reply was lost, timed out or unreadable, or is a failure not known to come
+  before any change (see ``REFUSED_BEFORE_ANY_CHANGE``). A write that fails this way must be
   reconciled by reading the state back before anything is reported.
 """
 
@@ -69,8 +70,9 @@ CODE_HINTS = {
     1306000: "ESB refused the call or could not read CMDB's answer (the message says which): for an application or "
              "user error check bk_app_code and bk_app_secret, renew an expired bk_token, or have the application allowed "
              "to use bk_username",
-    1199045: "CMDB could not resolve the model of the request: check bk_obj_id (model ids are case-sensitive) "
-             "and bk_supplier_account",
+    1199045: "CMDB could not read the request's model or user (the message says which): for \"model ... not found\" "
+             "check bk_obj_id (model ids are case-sensitive) and bk_supplier_account; \"request lost user header\" points "
+             "at a proxy between ESB and CMDB",
 }
 
 
@@ -191,7 +193,7 @@ class TopologyRefusal(BkCmdbError):
         super(TopologyRefusal, self).__init__(text)
 
     def result_fields(self):
-        return {"code": None, "request_id": None}
+        return {"code": None, "request_id": None, "http_status": None}
 
 
 class UnexpectedDataError(BkCmdbError):
@@ -224,4 +226,4 @@ class TransportError(BkCmdbError):
         return self._ambiguous
 
     def result_fields(self):
-        return {"code": None, "request_id": None}
+        return {"code": None, "request_id": None, "http_status": None}

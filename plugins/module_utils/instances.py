@@ -277,7 +277,8 @@ class BatchError(Exception):
 def delete_batch(client, obj_id, batch, label="batch 1 of 1"):
     """Delete one batch; return its ids once they are confirmed gone.
 
-    A failure that may have been applied (lost reply, timeout, 5xx, ESB 1306201) is settled by
+    A failure that may have been applied (lost reply, timeout, 5xx, ESB 1306201, and any refusal
+    not known to come before a change, see ``ApiError.ambiguous``) is settled by
     looking the ids up again: gone ids count as deleted, the rest are sent again while
     retries remain (deleting ids that are already gone is harmless on this server).
     Throttling and ambiguous failures share one budget of ``client.retries`` re-sends per

@@ -350,9 +350,10 @@ def main():
         # bare "Module failed"; what was deleted before it is unknown, so the message says so.
         module.fail_json(msg=mask_secrets(
             "internal error of the module (%s: %s) after %d call(s); what was deleted before it is unknown: "
-            "run the task again in check mode to see what is left" % (type(error).__name__, error, len(client.request_ids)),
+            "run the task again in check mode to see what is left" % (type(error).__name__, error, len(client.apis_called)),
             client.secrets), changed="batch_delete_inst" in client.apis_called, deleted=[], absent=[], instances=[],
-            request_ids=list(client.request_ids))
+            request_ids=list(client.request_ids), not_deleted=[], unconfirmed=list(task["inst_ids"]), code=None,
+            request_id=None, http_status=None)
     result = build_result(outcome, task["obj_id"], module.check_mode, client.request_ids, diff_mode=module._diff,
                           supplier_account=task["connection"]["supplier_account"])
     if outcome.error is not None:

@@ -281,7 +281,7 @@ def test_a_parent_field_only_counts_when_the_server_set_it(parent):
 def test_a_long_list_of_topology_instances_is_summarised():
     error = TopologyRefusal("bk_idc", [{"bk_inst_id": i, "bk_inst_name": "idc-%d" % i} for i in range(1, 16)])
     assert "10 (idc-10) and 5 more" in str(error) and "11 (idc-11)" not in str(error)
-    assert error.result_fields() == {"code": None, "request_id": None}
+    assert error.result_fields() == {"code": None, "request_id": None, "http_status": None}
 
 
 def test_1203_ids_go_in_three_batches_each_id_once():
