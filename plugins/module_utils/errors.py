@@ -20,6 +20,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+# How many items (bad ids, refused instances) a message lists before summarising the rest.
+MAX_LISTED = 10
+
+
+def listed(items):
+    """``"a, b, ... and 5 more"``: the first ``MAX_LISTED`` items of a message's list."""
+    text = ", ".join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        text += " and %d more" % (len(items) - MAX_LISTED)
+    return text
+
+
 class BkCmdbError(Exception):
     """Base class of every error this collection raises on purpose."""
 
@@ -179,17 +191,13 @@ class TopologyRefusal(BkCmdbError):
     task lists, and nothing a check-mode run could show.
     """
 
-    MAX_LISTED = 10
-
     def __init__(self, obj_id, instances):
         self.instances = list(instances)
-        listed = ", ".join("%s (%s)" % (i["bk_inst_id"], i.get("bk_inst_name")) for i in self.instances[:self.MAX_LISTED])
-        if len(self.instances) > self.MAX_LISTED:
-            listed += " and %d more" % (len(self.instances) - self.MAX_LISTED)
+        names = listed(["%s (%s)" % (i["bk_inst_id"], i.get("bk_inst_name")) for i in self.instances])
         text = ("bk_obj_id %s is a custom level of the business topology (a mainline model): deleting %s would also "
                 "delete every level, set and module below %s, which this module never does. Remove them in the "
                 "business topology of the CMDB web UI instead" % (
-                    obj_id, listed, "it" if len(self.instances) == 1 else "them"))
+                    obj_id, names, "it" if len(self.instances) == 1 else "them"))
         super(TopologyRefusal, self).__init__(text)
 
     def result_fields(self):

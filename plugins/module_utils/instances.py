@@ -20,6 +20,7 @@ from ansible_collections.blueking.cmdb.plugins.module_utils.errors import (
     InputError,
     TopologyRefusal,
     UnexpectedDataError,
+    listed,
 )
 
 # search_inst's documented page limit (the server does not enforce it, some gateways might).
@@ -32,8 +33,6 @@ MAX_INST_ID = 2 ** 63 - 1
 # their instances carry a parent, ordinary ones have no such field. The server deletes a
 # mainline instance together with every level, set and module below it.
 LOOKUP_FIELDS = ["bk_inst_id", "bk_inst_name", "bk_parent_id"]
-# How many offending elements an error message lists before summarising.
-MAX_LISTED_BAD_IDS = 10
 
 # Models the common instance API refuses (server code 1199084), each with where to go instead.
 BUILTIN_MODELS = {
@@ -94,10 +93,7 @@ def normalize_inst_ids(values):
             seen.add(number)
             ids.append(number)
     if bad:
-        listed = ", ".join(bad[:MAX_LISTED_BAD_IDS])
-        if len(bad) > MAX_LISTED_BAD_IDS:
-            listed += " and %d more" % (len(bad) - MAX_LISTED_BAD_IDS)
-        raise InputError("inst_ids must be whole numbers >= 1 (bk_inst_id values); invalid: %s" % listed)
+        raise InputError("inst_ids must be whole numbers >= 1 (bk_inst_id values); invalid: %s" % listed(bad))
     return ids
 
 
@@ -161,7 +157,7 @@ def find_existing(client, obj_id, ids, purpose="look-up"):
     Ids are asked for ``LOOKUP_PAGE_SIZE`` at a time; a chunk is paged further only while
     the server reports more matches than it returned. Rows the server sends for other ids or
     models are ignored: only what was asked for can be reported as existing. An instance of a
-    custom mainline level also has its ``bk_parent_id`` (see ``topology_ids``).
+    custom mainline level also has its ``bk_parent_id``.
     """
     wanted = set(ids)
     found = {}
@@ -199,11 +195,6 @@ def find_existing(client, obj_id, ids, purpose="look-up"):
     return found
 
 
-def topology_ids(existing):
-    """Ids of ``existing`` that are custom mainline instances (they have a topology parent)."""
-    return [i for i, instance in existing.items() if instance.get("bk_parent_id") is not None]
-
-
 def public_instance(instance):
     """What results report of an instance: its id, name and model."""
     return dict((key, instance.get(key)) for key in ("bk_inst_id", "bk_inst_name", "bk_obj_id"))
@@ -239,11 +230,12 @@ def delete_instances(client, obj_id, ids, batch_size, check_mode):
         return outcome
     existing_ids = [i for i in ids if i in existing]
     outcome = DeleteOutcome(existing, [i for i in ids if i not in existing])
-    topology = topology_ids(existing)
+    # Custom mainline instances have a topology parent. Refused in check mode too: the dry run
+    # must not promise a delete the real run refuses.
+    topology = [existing[i] for i in existing_ids if existing[i].get("bk_parent_id") is not None]
     if topology:
-        # Refused in check mode too: the dry run must not promise a delete the real run refuses.
         outcome.not_deleted_ids = existing_ids
-        outcome.error = TopologyRefusal(obj_id, [existing[i] for i in existing_ids if i in topology])
+        outcome.error = TopologyRefusal(obj_id, topology)
         return outcome
     if check_mode:
         outcome.deleted_ids = existing_ids

@@ -324,7 +324,7 @@ def build_result(outcome, obj_id, check_mode, request_ids, diff_mode=False, supp
 
 
 def refused_result(message):
-    """A task refused before any call: the always-returned keys are there, and empty."""
+    """The always-returned keys, empty: a task refused before any call, or the base of a failure that lost track."""
     return dict(changed=False, msg=message, deleted=[], absent=[], instances=[], request_ids=[])
 
 
@@ -348,12 +348,14 @@ def main():
     except Exception as error:  # pylint: disable=broad-exception-caught
         # A bug of ours must still end in a result that says where the run stood, never in a
         # bare "Module failed"; what was deleted before it is unknown, so the message says so.
-        module.fail_json(msg=mask_secrets(
+        message = mask_secrets(
             "internal error of the module (%s: %s) after %d call(s); what was deleted before it is unknown: "
             "run the task again in check mode to see what is left" % (type(error).__name__, error, len(client.apis_called)),
-            client.secrets), changed="batch_delete_inst" in client.apis_called, deleted=[], absent=[], instances=[],
-            request_ids=list(client.request_ids), not_deleted=[], unconfirmed=list(task["inst_ids"]), code=None,
-            request_id=None, http_status=None)
+            client.secrets)
+        lost = refused_result(message)
+        lost.update(changed="batch_delete_inst" in client.apis_called, request_ids=list(client.request_ids), not_deleted=[],
+                    unconfirmed=list(task["inst_ids"]), code=None, request_id=None, http_status=None)
+        module.fail_json(**lost)
     result = build_result(outcome, task["obj_id"], module.check_mode, client.request_ids, diff_mode=module._diff,
                           supplier_account=task["connection"]["supplier_account"])
     if outcome.error is not None:

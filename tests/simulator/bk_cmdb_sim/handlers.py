@@ -45,10 +45,16 @@ def _inst_id(raw: str) -> int:
     return int(raw)
 
 
-def _ordinary_model(state, call, action, inst_ids=None, model=None):
-    """Model lookup, IAM, then the inner-model refusal: the order every instance API shares."""
+def _ordinary_model(state, call, action, inst_ids=None, model=None, inner_first=False):
+    """Model lookup, IAM, then the inner-model refusal: the order every instance API shares.
+
+    ``inner_first`` is for handlers that refuse inner models before the permission check
+    (search_inst_by_object, contract 3.3).
+    """
     if model is None:
         model = iam.model_or_fail(state, call.path_param("bk_obj_id"))
+    if inner_first and model["kind"] == "inner":
+        raise cmdb_error(INNER_MODEL_FORBIDDEN)
     iam.authorize(state, call, model, action, inst_ids)
     if model["kind"] == "inner":
         raise cmdb_error(INNER_MODEL_FORBIDDEN)
@@ -185,11 +191,7 @@ def search_inst(state, call):
 
 
 def search_inst_by_object(state, call):
-    # Its handler refuses inner models before it checks the view permission (contract 3.3).
-    model = iam.model_or_fail(state, call.path_param("bk_obj_id"))
-    if model["kind"] == "inner":
-        raise cmdb_error(INNER_MODEL_FORBIDDEN)
-    iam.authorize(state, call, model, "view")
+    model = _ordinary_model(state, call, "view", inner_first=True)
     condition = _decode(call.body.get("condition"), dict)
     fields = _decode(call.body.get("fields"), list)
     page = _decode(call.body.get("page"), dict)

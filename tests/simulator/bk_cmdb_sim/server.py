@@ -194,7 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return None
             reply = canned_reply(fault)
         else:
-            reply = handled or self._handle(api, raw_body)
+            reply = handled if handled is not None else self._handle(api, raw_body)
         with state.lock:
             entry["status"] = reply.status
         return reply
